@@ -1,0 +1,108 @@
+"""Results of a run: one per operation × content type × check, and the run around them."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from diglot._findings import Family, Finding, Severity
+from diglot._types import JSONValue
+
+MAX_EXAMPLES_PER_RESULT = 20
+"""Distinct findings kept per result; further ones are counted, not kept."""
+
+
+class Status(enum.StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    WARNING = "warning"
+    SKIPPED = "skipped"
+
+
+@dataclass(slots=True)
+class CheckResult:
+    """Everything one check concluded for one operation in one content type.
+
+    Repeated findings (same signature) are grouped: ``findings`` holds the distinct ones,
+    at most ``MAX_EXAMPLES_PER_RESULT``; ``occurrences`` counts every one found and
+    ``omitted`` the distinct ones not kept.
+    """
+
+    operation: str
+    content_type: str
+    check: str
+    family: Family
+    description: str = ""
+    exchanges: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    counts: dict[tuple[str, str, str, str, str], int] = field(default_factory=dict)
+    occurrences: int = 0
+    omitted: int = 0
+    skip_reason: str = ""
+
+    @property
+    def status(self) -> Status:
+        if any(f.severity is Severity.VIOLATION for f in self.findings):
+            return Status.FAILED
+        if self.findings:
+            return Status.WARNING
+        if self.exchanges == 0 or self.skip_reason:
+            return Status.SKIPPED
+        return Status.PASSED
+
+    def add(self, finding: Finding) -> None:
+        """Record a finding, grouping it with earlier ones of the same signature."""
+        self.occurrences += 1
+        key = finding.signature
+        if key in self.counts:
+            self.counts[key] += 1
+            return
+        if len(self.findings) >= MAX_EXAMPLES_PER_RESULT:
+            # keep violations in preference to warnings
+            if finding.severity is Severity.VIOLATION:
+                for i, kept in enumerate(self.findings):
+                    if kept.severity is Severity.WARNING:
+                        del self.counts[kept.signature]
+                        self.findings[i] = finding
+                        self.counts[key] = 1
+                        self.omitted += 1
+                        return
+            self.omitted += 1
+            return
+        self.counts[key] = 1
+        self.findings.append(finding)
+
+    def count_of(self, finding: Finding) -> int:
+        """How many times this finding (by signature) occurred."""
+        return self.counts.get(finding.signature, 0)
+
+
+@dataclass(slots=True)
+class RunResult:
+    """A whole run: what was tested, how, and every check result."""
+
+    target: str
+    account_id: str
+    diglot_version: str
+    seed: int
+    options: dict[str, JSONValue]
+    started_at: datetime
+    duration: float = 0.0
+    requests: int = 0
+    results: list[CheckResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    """Run-level problems (target unreachable, operation not served), each a sentence."""
+
+    def summary(self) -> dict[str, int]:
+        counts = {status.value: 0 for status in Status}
+        for result in self.results:
+            counts[result.status.value] += 1
+        counts["findings"] = sum(r.occurrences for r in self.results)
+        counts["requests"] = self.requests
+        return counts
+
+    def failed(self, *, strict: bool = False) -> bool:
+        """Whether the run found violations (or, when strict, warnings)."""
+        bad = {Status.FAILED, Status.WARNING} if strict else {Status.FAILED}
+        return any(r.status in bad for r in self.results)

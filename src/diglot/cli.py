@@ -1,0 +1,102 @@
+"""The ``diglot`` command: parses arguments, calls the core, renders, returns an exit code.
+
+Each sub-command lives beside the code it fronts, in a small module with two functions:
+``configure(parser)`` adds its arguments and ``execute(args) -> int`` runs it, importing
+anything heavy only then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Sequence
+from typing import Protocol, cast
+
+
+class ExitCode(enum.IntEnum):
+    """What ``diglot`` exits with."""
+
+    OK = 0
+    """Conformant (or the command did what it was asked)."""
+    VIOLATIONS = 1
+    """Violations found; with ``--strict``, warnings too."""
+    USAGE = 2
+    """A wrong option, argument, spec or report file."""
+    UNREACHABLE = 3
+    """The target cannot be reached or is unusable as a whole."""
+    INTERNAL = 4
+    """A bug in diglot: please report it."""
+    INTERRUPTED = 130
+
+
+class _Command(Protocol):
+    def configure(self, parser: argparse.ArgumentParser) -> None: ...
+    def execute(self, args: argparse.Namespace) -> int: ...
+
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("diglot._run_cli", "run the conformance suite against an implementation"),
+    "check": ("diglot._run_cli_check", "check recorded responses (files) against the contract"),
+    "serve": ("diglot.server._cli", "run the embedded reference server"),
+    "spec": ("diglot.specs._cli", "print the OpenAPI document or the XML Schema"),
+    "report": ("diglot.reports._cli", "re-render or merge report.json files"),
+    "selftest": ("diglot._selftest", "run every reference-server fault and print the score"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from diglot import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="diglot",
+        description="Contract testing and schema conformance for the DocuSign eSignature "
+        "account-administration API, in JSON and in XML.",
+        epilog="Exit codes: 0 conformant, 1 violations found, 2 usage error, "
+        "3 target unreachable, 4 internal error.",
+    )
+    parser.add_argument("--version", action="version", version=f"diglot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        if importlib.util.find_spec(module_name) is None:  # not built yet
+            continue
+        command = cast(_Command, importlib.import_module(module_name))
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        command.configure(command_parser)
+        command_parser.set_defaults(_module=module_name)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``diglot`` console script."""
+    from diglot.errors import DiglotError, TargetUnreachable
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return ExitCode.USAGE
+    command = cast(_Command, importlib.import_module(args._module))
+    try:
+        return command.execute(args)
+    except TargetUnreachable as exc:
+        print(f"diglot: target unusable: {exc}", file=sys.stderr)
+        return ExitCode.UNREACHABLE
+    except DiglotError as exc:
+        print(f"diglot: error: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    except KeyboardInterrupt:
+        print("diglot: interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except Exception as exc:
+        if os.environ.get("DIGLOT_DEBUG"):
+            raise
+        print(
+            f"diglot: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in diglot. Re-run with DIGLOT_DEBUG=1 for a traceback and report it.",
+            file=sys.stderr,
+        )
+        return ExitCode.INTERNAL

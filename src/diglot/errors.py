@@ -1,0 +1,64 @@
+"""Exceptions raised by diglot.
+
+The hierarchy::
+
+    DiglotError                      anything diglot raises on purpose
+    ├── InvalidSpec (ValueError)     a spec document that does not load or does not compile
+    ├── UsageError (ValueError)      a wrong option, argument or combination of them
+    │   └── UnknownOperation (KeyError)
+    ├── TargetUnreachable (ConnectionError)
+    │                                the server under test cannot be used at all
+    └── ReportError (ValueError)     a report file that cannot be read or merged
+
+    ContractViolation (AssertionError)
+                                     one documented promise broken; several travel in an
+                                     ExceptionGroup raised by ``diglot.check``
+
+Every message says what was wrong, where, and what to do next.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from diglot._findings import Finding
+
+
+class DiglotError(Exception):
+    """Base class for every error that diglot raises on purpose."""
+
+
+class InvalidSpec(DiglotError, ValueError):
+    """A spec document is malformed, inconsistent or does not compile."""
+
+
+class UsageError(DiglotError, ValueError):
+    """An option, argument or combination of them is wrong."""
+
+
+class UnknownOperation(UsageError, KeyError):
+    """An operation id that the spec does not define."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class TargetUnreachable(DiglotError, ConnectionError):
+    """The implementation under test cannot be reached or is unusable as a whole."""
+
+
+class ReportError(DiglotError, ValueError):
+    """A report file cannot be read, validated or merged."""
+
+
+class ContractViolation(AssertionError):
+    """A response breaks the documented contract.
+
+    Args:
+        finding: the finding that describes the deviation.
+    """
+
+    def __init__(self, finding: Finding) -> None:
+        self.finding = finding
+        super().__init__(finding.describe())

@@ -1,0 +1,3 @@
+"""Conformance reports: JSON, JUnit XML, HTML and Markdown."""
+
+from __future__ import annotations

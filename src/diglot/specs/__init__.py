@@ -1,0 +1,3 @@
+"""What the API promises: the OpenAPI document, the XML Schema, and the model built from them."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Hypothesis strategies built from the spec."""
+
+from __future__ import annotations
