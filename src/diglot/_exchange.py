@@ -48,6 +48,7 @@ class Case:
         kind: valid, boundary or invalid.
         expect: the answer the contract requires.
         note: why this case exists, for reports (``count=101, above the maximum``).
+        rule: the documented rule the case exercises, if any.
     """
 
     operation: str
@@ -61,6 +62,9 @@ class Case:
     kind: CaseKind = CaseKind.VALID
     expect: Expect = Expect.SUCCESS
     note: str = ""
+    rule: str = ""
+    """The documented rule this case exercises (``count.range``, ``newUsers.maxItems``);
+    the check that judges the answer reports under it. Empty for ordinary cases."""
 
 
 @dataclass(frozen=True, slots=True)
