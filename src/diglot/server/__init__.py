@@ -1,3 +1,31 @@
-"""The embedded reference server: a faithful implementation, with faults to inject."""
+"""The embedded reference server: a faithful implementation, with faults to inject.
+
+It implements the four documented operations in JSON and XML on an ASGI app (Starlette on
+uvicorn, SQLite storage) and shares no code with ``diglot.contracts``: the oracle and the
+thing it judges stay independent. ``running()`` serves it on a free loopback port::
+
+    from diglot.server import DEFAULT_ACCOUNT_ID, running
+
+    with running(fault="ignore-accept") as base_url:
+        ...  # base_url == "http://127.0.0.1:PORT/restapi"
+"""
 
 from __future__ import annotations
+
+from diglot.server._app import MAX_BODY_BYTES, create_app
+from diglot.server._faults import FAULTS, Fault, get_fault
+from diglot.server._runner import running, serve_app
+from diglot.server._seed import DEFAULT_ACCOUNT_ID, DEFAULT_ACCOUNT_NUMBER, PERMISSION_PROFILES
+
+__all__ = [
+    "DEFAULT_ACCOUNT_ID",
+    "DEFAULT_ACCOUNT_NUMBER",
+    "FAULTS",
+    "MAX_BODY_BYTES",
+    "PERMISSION_PROFILES",
+    "Fault",
+    "create_app",
+    "get_fault",
+    "running",
+    "serve_app",
+]

@@ -1,0 +1,725 @@
+"""The reference server's ASGI application: the four documented operations, faithfully.
+
+Decisions where the documentation leaves room (each one is what the contract checks accept):
+
+- ``count`` "greater than 1 and less than or equal to 100" is read as 1..100; absent, 100.
+  ``start_position`` is any 0-based digit string; past the end gives 200 with an empty page.
+- ``nextUri`` / ``previousUri`` are server-absolute paths with the query (the other filters
+  kept); in JSON a missing one is ``null``, in XML ``i:nil="true"``. ``endPosition`` is omitted
+  on an empty page. Listed groups carry no ``errorDetails`` (the example's ``SUCCESS`` one is
+  optional).
+- An unknown ``group_type`` value filters everything out (200, empty page); the query
+  parameter is a free string in the documentation. ``include_users`` must be true or false.
+- Create groups reports a bad entry (no ``groupName``, unknown ``permissionProfileId``) in
+  that entry's ``errorDetails`` and still creates the others (201), like create users. An
+  empty ``permissionProfileId`` counts as absent. Group names may repeat.
+- A request body with another media type than JSON or XML gets 400 ``INVALID_CONTENT_TYPE``
+  (400 is the documented error status); a body without ``Content-Type`` is read as JSON.
+- Text that XML 1.0 cannot carry (control characters, lone surrogates) is refused in names and
+  e-mail addresses, so that every resource can be answered in both content types.
+- Nothing answers 5xx: every unexpected error becomes 400 ``errorDetails``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeAlias, cast
+from urllib.parse import quote, urlencode
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from diglot.server import _seed, _xml
+from diglot.server._faults import get_fault
+from diglot.server._store import GroupRow, NewGroup, NewUser, Store
+
+_log = logging.getLogger("diglot.server")
+
+MAX_BODY_BYTES = 5 * 1024 * 1024
+"""Request bodies larger than this are refused with 400 before parsing."""
+MAX_NEW_USERS = 500
+DEFAULT_COUNT = 100
+DUPLICATE_TIME = "0001-01-01T08:00:00.0000000Z"
+FIXED_GROUP_ID = "19999999"
+"""The one groupId every created group gets under the ``duplicate-group-ids`` fault."""
+
+JSON_TYPE = "application/json; charset=utf-8"
+XML_TYPE = "application/xml; charset=utf-8"
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
+_DIGITS = re.compile(r"[0-9]+")
+_XML_UNSAFE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_SIGNING_TYPES = ("adminstrators", "everyone", "customGroup")
+
+Json: TypeAlias = object
+Handler: TypeAlias = Callable[[Request, str], Awaitable[Response]]
+
+
+class ApiError(Exception):
+    """An error answered as ``errorDetails``."""
+
+    def __init__(
+        self, code: str, message: str, *, status: int = 400, bad_input: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.bad_input = bad_input
+        """Malformed body or non-digit count: the ``server-error-on-bad-input`` fault's cases."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    groups: list[dict[str, Json]]
+    fields: dict[str, Json]
+
+
+def _show(value: str, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}…'"
+
+
+def _xml_safe(text: str) -> bool:
+    return _XML_UNSAFE.search(text) is None
+
+
+def negotiate(accept: str) -> str:
+    """``xml`` when Accept asks for XML at least as much as for JSON, else ``json``."""
+    best = {"json": 0.0, "xml": 0.0}
+    for part in accept.split(","):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        media = media.lower()
+        kind = {"application/json": "json", "application/xml": "xml", "text/xml": "xml"}.get(media)
+        if kind is None:
+            continue
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        best[kind] = max(best[kind], quality)
+    return "xml" if best["xml"] > 0 and best["xml"] >= best["json"] else "json"
+
+
+class _Api:
+    def __init__(self, store: Store, fault: str | None, account_ids: frozenset[str]) -> None:
+        self.store = store
+        self.fault = fault
+        self.account_ids = account_ids
+        self.xml_style = _xml.XmlStyle(
+            namespace=fault != "xml-wrong-namespace",
+            nil_in_xsi=fault != "xml-nil-without-namespace",
+            root_names={"groupInformation": "groupsInformation"}
+            if fault == "xml-wrong-root"
+            else {},
+            item_names={"group": "groupInfo"} if fault == "xml-wrong-item-name" else {},
+            reversed_shapes=frozenset({"group"}) if fault == "xml-child-order" else frozenset(),
+            escape=fault != "xml-unescaped",
+        )
+        self.list_style = self.xml_style
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def format_of(self, request: Request) -> str:
+        if self.fault == "ignore-accept":
+            return "json"
+        return negotiate(request.headers.get("accept", ""))
+
+    def guard(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            fmt = self.format_of(request)
+            try:
+                self.check_account(request)
+                return await handler(request, fmt)
+            except ApiError as exc:
+                return self.error(fmt, exc)
+            except Exception:  # never a 5xx, whatever the input
+                _log.exception("unexpected error on %s %s", request.method, request.url.path)
+                return self.error(
+                    fmt,
+                    ApiError(
+                        "INVALID_REQUEST",
+                        "The request could not be processed. Check its parameters and body "
+                        "against the documentation.",
+                    ),
+                )
+
+        return endpoint
+
+    def check_account(self, request: Request) -> None:
+        account = str(request.path_params.get("accountId", ""))
+        if account.lower() in self.account_ids or self.fault == "unknown-account-accepted":
+            return
+        raise ApiError(
+            "INVALID_ACCOUNT_ID",
+            f"Account {_show(account)} does not exist on this server. Use the account ID "
+            "GUID or the external account number.",
+        )
+
+    def respond(
+        self,
+        fmt: str,
+        status: int,
+        shape: str,
+        body: Mapping[str, Json],
+        *,
+        xml_body: Mapping[str, Json] | None = None,
+        style: _xml.XmlStyle | None = None,
+    ) -> Response:
+        if fmt == "xml":
+            content = _xml.render(shape, cast(_xml.Node, xml_body or body), style or self.xml_style)
+            media = JSON_TYPE if self.fault == "wrong-content-type" else XML_TYPE
+        else:
+            content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            media = JSON_TYPE
+        headers = {} if self.fault == "missing-content-type" else {"content-type": media}
+        return Response(content, status_code=status, headers=headers)
+
+    def error(self, fmt: str, exc: ApiError, headers: Mapping[str, str] | None = None) -> Response:
+        status = exc.status
+        if exc.bad_input and self.fault == "server-error-on-bad-input":
+            status = 500
+            exc = ApiError("INTERNAL_SERVER_ERROR", "An internal error occurred.", status=500)
+        body: dict[str, Json]
+        if status == 400 and self.fault == "error-envelope":
+            shape = "response"
+            body = {"success": False, "error": {"code": exc.code, "message": exc.message}}
+            xml_body: dict[str, Json] = {
+                "success": "false",
+                "error": {"code": exc.code, "message": exc.message},
+            }
+        else:
+            shape = "errorDetails"
+            body = {"errorCode": exc.code, "message": exc.message}
+            if status == 400 and self.fault == "error-missing-message":
+                del body["message"]
+            xml_body = body
+        response = self.respond(fmt, status, shape, body, xml_body=xml_body)
+        response.headers.update(headers or {})
+        return response
+
+    async def read_body(self, request: Request, root: str) -> dict[str, Json]:
+        """The request body as data, from JSON or XML; ``root`` is the XML root's name."""
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media not in ("", "application/json", "application/xml", "text/xml"):
+            raise ApiError(
+                "INVALID_CONTENT_TYPE",
+                f"Content-Type {_show(media)} is not supported. Send application/json or "
+                "application/xml.",
+            )
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise _too_large()
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise _too_large()
+            chunks.append(chunk)
+        raw = b"".join(chunks)
+        if not raw.strip():
+            raise ApiError(
+                "INVALID_REQUEST_BODY",
+                "The request body is empty. Send a JSON or XML body as documented.",
+                bad_input=True,
+            )
+        if media in ("application/xml", "text/xml"):
+            try:
+                shape, data = _xml.parse(raw)
+            except _xml.XmlBodyError as exc:
+                raise ApiError(
+                    "INVALID_REQUEST_BODY",
+                    f"The XML request body is not acceptable: {exc}",
+                    bad_input=True,
+                ) from None
+            if shape != root:
+                raise ApiError(
+                    "INVALID_REQUEST_BODY",
+                    f"The XML request body's root element is <{shape}>; this operation "
+                    f"takes <{root}>.",
+                )
+            return data
+        try:
+            data = json.loads(raw, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError) as exc:
+            raise ApiError(
+                "INVALID_REQUEST_BODY",
+                f"The JSON request body is malformed: {exc}",
+                bad_input=True,
+            ) from None
+        if not isinstance(data, dict):
+            raise ApiError(
+                "INVALID_REQUEST_BODY",
+                f"The JSON request body is a {type(data).__name__}; send an object ({root}).",
+            )
+        return data
+
+    # -- list groups ------------------------------------------------------------------------
+
+    def parse_count(self, raw: str | None) -> int:
+        if raw is None:
+            return DEFAULT_COUNT
+        if not _DIGITS.fullmatch(raw):
+            raise ApiError(
+                "INVALID_REQUEST_PARAMETER",
+                f"count={_show(raw)} is not a number. Send digits from 1 to 100.",
+                bad_input=True,
+            )
+        value = int(raw.lstrip("0") or "0") if len(raw.lstrip("0")) <= 6 else 10**6
+        if 1 <= value <= 100:
+            return value
+        if self.fault == "count-out-of-range-accepted":
+            return min(max(value, 1), 100)
+        raise ApiError(
+            "INVALID_REQUEST_PARAMETER",
+            f"count={_show(raw)} is out of range. Send a count from 1 to 100.",
+        )
+
+    @staticmethod
+    def parse_start(raw: str | None) -> int:
+        if raw is None:
+            return 0
+        if not _DIGITS.fullmatch(raw) or len(raw.lstrip("0")) > 18:
+            raise ApiError(
+                "INVALID_REQUEST_PARAMETER",
+                f"start_position={_show(raw)} is not a valid position. Send a 0-based "
+                "number (digits).",
+            )
+        return int(raw)
+
+    async def list_groups(self, request: Request, fmt: str) -> Response:
+        query = request.query_params
+        count = self.parse_count(query.get("count"))
+        start = self.parse_start(query.get("start_position"))
+        search = query.get("search_text") or ""
+        group_type = query.get("group_type") or ""
+        groups = self.store.list_groups()
+        if search and self.fault != "search-text-ignored":
+            needle = search.casefold()
+            groups = [group for group in groups if needle in group.name.casefold()]
+        if group_type and self.fault != "group-type-ignored":
+            wanted = group_type.casefold()
+            groups = [group for group in groups if group.group_type.casefold() == wanted]
+        total = len(groups)
+
+        offset = {"start-position-one-based": start + 1, "start-position-ignored": 0}.get(
+            self.fault or "", start
+        )
+        size = total if self.fault == "count-ignored" else count
+        page = groups[offset : offset + size]
+
+        def page_uri(position: int) -> str:
+            params = {"start_position": str(position), "count": str(count)}
+            if search:
+                params["search_text"] = search
+            if group_type:
+                params["group_type"] = group_type
+            version = request.url.path.split("/")[2]
+            account = quote(str(request.path_params["accountId"]), safe="")
+            return (
+                f"/restapi/{version}/accounts/{account}/groups?{urlencode(params, quote_via=quote)}"
+            )
+
+        last = start + len(page) >= total
+        next_uri: str | None = None
+        if not last:
+            step = count + 1 if self.fault == "next-uri-skips" else count
+            next_uri = page_uri(start + step)
+        elif self.fault == "next-uri-on-last-page":
+            next_uri = page_uri(start + count)
+        previous_uri: str | None = None
+        if start > 0:
+            previous_uri = page_uri(max(0, start - count))
+        elif self.fault == "previous-uri-on-first-page":
+            previous_uri = page_uri(0)
+
+        result_size = len(page) + (1 if self.fault == "result-set-size-wrong" else 0)
+        total_size = total
+        if self.fault == "total-less-than-result" and result_size > 0:
+            total_size = result_size - 1
+
+        json_groups = [self.group_json(group, listed=True) for group in page]
+        numbers: list[tuple[str, int]] = [
+            ("resultSetSize", result_size),
+            ("totalSetSize", total_size),
+            ("startPosition", start),
+        ]
+        if page:
+            numbers.append(("endPosition", start + len(page) - 1))
+        as_numbers = fmt == "json" and self.fault == "json-numbers-as-numbers"
+        fields: dict[str, Json] = {
+            name: (value if as_numbers else str(value)) for name, value in numbers
+        }
+        fields["nextUri"] = next_uri
+        fields["previousUri"] = previous_uri
+
+        if fmt == "xml":
+            xml_groups = [dict(group) for group in json_groups]
+            for group in xml_groups:
+                if self.fault == "xml-json-disagree":
+                    group["groupName"] = str(group["groupName"]).upper()
+                if self.fault == "xml-drops-users":
+                    group.pop("users", None)
+            return self.respond(fmt, 200, "groupInformation", {"groups": xml_groups, **fields})
+
+        groups_value: Json = json_groups
+        if self.fault == "json-renamed-field":
+            json_groups = [
+                {("name" if key == "groupName" else key): value for key, value in group.items()}
+                for group in json_groups
+            ]
+            groups_value = json_groups
+        if self.fault == "json-groups-not-array":
+            groups_value = {str(group["groupId"]): group for group in json_groups}
+        return self.respond(fmt, 200, "groupInformation", {"groups": groups_value, **fields})
+
+    def group_json(self, group: GroupRow, *, listed: bool) -> dict[str, Json]:
+        body: dict[str, Json] = {"groupId": group.group_id, "groupName": group.name}
+        if group.profile_id is not None:
+            body["permissionProfileId"] = group.profile_id
+        body["groupType"] = group.group_type
+        if listed and group.members:
+            status = "active" if self.fault == "user-status-unknown" else None
+            body["users"] = [
+                {
+                    "userName": user.user_name,
+                    "userId": user.user_id,
+                    "email": user.email or "",
+                    "userType": user.user_type,
+                    "userStatus": status or user.status,
+                    "uri": f"/users/{user.user_id}",
+                }
+                for user in group.members
+            ]
+        return body
+
+    # -- create groups ----------------------------------------------------------------------
+
+    async def create_groups(self, request: Request, fmt: str) -> Response:
+        data = await self.read_body(request, "groupInformation")
+        entries = data.get("groups")
+        if not isinstance(entries, list) or not entries:
+            raise ApiError(
+                "INVALID_REQUEST_BODY",
+                "The body needs a non-empty 'groups' array of groups, each with a 'groupName'.",
+            )
+        answers: list[dict[str, Json] | None] = []
+        new_groups: list[NewGroup] = []
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                raise ApiError(
+                    "INVALID_REQUEST_BODY",
+                    f"groups[{index}] is a {type(entry).__name__}; each group is an object.",
+                )
+            problem, new_group = self.check_group(entry)
+            if problem is not None:
+                answers.append(problem)
+            else:
+                assert new_group is not None
+                answers.append(None)
+                new_groups.append(new_group)
+        created = iter(self.store.create_groups(new_groups))
+        groups: list[Json] = [
+            answer if answer is not None else self.group_json(next(created), listed=False)
+            for answer in answers
+        ]
+        status = 200 if self.fault == "create-returns-200" else 201
+        return self.respond(fmt, status, "groupInformation", {"groups": groups})
+
+    def check_group(
+        self, entry: Mapping[str, Json]
+    ) -> tuple[dict[str, Json] | None, NewGroup | None]:
+        name = entry.get("groupName")
+        raw_profile = entry.get("permissionProfileId")
+        profile: str | None = None
+        if isinstance(raw_profile, bool):
+            profile = str(raw_profile).lower()
+        elif isinstance(raw_profile, int):
+            profile = str(raw_profile)
+        elif isinstance(raw_profile, float):
+            profile = str(int(raw_profile)) if raw_profile.is_integer() else str(raw_profile)
+        elif isinstance(raw_profile, str) and raw_profile.strip():
+            profile = raw_profile.strip()
+        elif raw_profile not in (None, ""):
+            profile = json.dumps(raw_profile)[:40]
+
+        def failed(code: str, message: str) -> tuple[dict[str, Json], None]:
+            answer: dict[str, Json] = {}
+            if isinstance(name, str) and _xml_safe(name):
+                answer["groupName"] = name
+            if profile is not None and _xml_safe(profile):
+                answer["permissionProfileId"] = profile
+            answer["errorDetails"] = {"errorCode": code, "message": message}
+            return answer, None
+
+        if not isinstance(name, str) or not name.strip():
+            return failed("INVALID_GROUP_NAME", "A group needs a non-empty groupName.")
+        if not _xml_safe(name):
+            return failed(
+                "INVALID_GROUP_NAME",
+                "The groupName holds characters that XML cannot carry (control characters).",
+            )
+        if (
+            profile is not None
+            and self.fault != "unknown-profile-accepted"
+            and not self.store.profile_exists(profile)
+        ):
+            return failed(
+                "INVALID_PERMISSION_PROFILE_ID",
+                f"Permission profile {_show(profile)} does not exist. Use "
+                "AccountPermissionProfiles: list to get the profile ids.",
+            )
+        if profile is not None and not _xml_safe(profile):
+            return failed("INVALID_PERMISSION_PROFILE_ID", "The permissionProfileId is invalid.")
+        group_type = "CustomGroup"
+        group_id: str | None = None
+        if self.fault == "ignored-properties-used":
+            if isinstance(entry.get("groupType"), str) and _xml_safe(str(entry["groupType"])):
+                group_type = str(entry["groupType"])
+            if isinstance(entry.get("groupId"), str) and _xml_safe(str(entry["groupId"])):
+                group_id = str(entry["groupId"])
+        if self.fault == "duplicate-group-ids":
+            group_id = FIXED_GROUP_ID
+        return None, NewGroup(
+            name,
+            group_type,
+            profile,
+            group_id=group_id,
+            listed=self.fault != "created-not-listed",
+        )
+
+    # -- create users -----------------------------------------------------------------------
+
+    async def create_users(self, request: Request, fmt: str) -> Response:
+        data = await self.read_body(request, "newUsersDefinition")
+        entries = data.get("newUsers")
+        if not isinstance(entries, list) or not entries:
+            raise ApiError(
+                "INVALID_REQUEST_BODY",
+                "The body needs a non-empty 'newUsers' array, each user with 'userName' and "
+                "'email'.",
+            )
+        if len(entries) > MAX_NEW_USERS and self.fault != "users-limit-ignored":
+            raise ApiError(
+                "TOO_MANY_USERS_IN_REQUEST",
+                f"The request has {len(entries)} new users; at most {MAX_NEW_USERS} can be "
+                "created in one request. Split it.",
+            )
+        answers: list[dict[str, Json] | None] = []
+        users: list[NewUser | None] = []
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                raise ApiError(
+                    "INVALID_REQUEST_BODY",
+                    f"newUsers[{index}] is a {type(entry).__name__}; each user is an object.",
+                )
+            problem, user = self.check_user(entry)
+            answers.append(problem)
+            users.append(user)
+        results = self.store.create_users(
+            users, allow_duplicates=self.fault == "duplicate-user-accepted"
+        )
+        summary: list[Json] = []
+        for answer, user, result in zip(answers, users, results, strict=True):
+            if answer is not None or result is None or user is None:
+                summary.append(answer)
+                continue
+            row, created = result
+            entry_body: dict[str, Json] = {"userId": row.user_id, "uri": f"/users/{row.user_id}"}
+            if user.email is not None:
+                entry_body["email"] = user.email
+            entry_body["userName"] = user.user_name
+            if created:
+                entry_body["userStatus"] = row.status
+                entry_body["createdDateTime"] = row.created
+            else:
+                entry_body["createdDateTime"] = DUPLICATE_TIME
+                entry_body["errorDetails"] = {
+                    "errorCode": "USER_ALREADY_EXISTS_IN_ACCOUNT",
+                    "message": "Username and email combination already exists for this account.",
+                }
+            summary.append(entry_body)
+        status = 200 if self.fault == "create-returns-200" else 201
+        return self.respond(fmt, status, "newUsersSummary", {"newUsers": summary})
+
+    def check_user(
+        self, entry: Mapping[str, Json]
+    ) -> tuple[dict[str, Json] | None, NewUser | None]:
+        name = entry.get("userName")
+        email = entry.get("email")
+
+        def failed(code: str, message: str) -> tuple[dict[str, Json], None]:
+            answer: dict[str, Json] = {}
+            if isinstance(email, str) and _xml_safe(email):
+                answer["email"] = email
+            if isinstance(name, str) and _xml_safe(name):
+                answer["userName"] = name
+            answer["errorDetails"] = {"errorCode": code, "message": message}
+            return answer, None
+
+        if not isinstance(name, str) or not name.strip() or not _xml_safe(name):
+            return failed(
+                "INVALID_USER_NAME",
+                "Each new user needs a userName (a non-empty string of printable characters).",
+            )
+        if email is None and self.fault == "missing-email-accepted":
+            return None, NewUser(name, None)
+        if not isinstance(email, str) or not _EMAIL.fullmatch(email) or not _xml_safe(email):
+            return failed(
+                "INVALID_EMAIL_ADDRESS_FOR_USER",
+                "Each new user needs a valid email address, like name@example.com.",
+            )
+        settings = entry.get("userSettings")
+        locale: str | None = None
+        can_send: bool | None = None
+        if isinstance(settings, dict):
+            if isinstance(settings.get("locale"), str):
+                locale = str(settings["locale"])
+            flag = settings.get("canSendEnvelope")
+            if isinstance(flag, bool):
+                can_send = flag
+            elif isinstance(flag, str) and flag.lower() in ("true", "false"):
+                can_send = flag.lower() == "true"
+        return None, NewUser(name, email, locale=locale, can_send_envelope=can_send)
+
+    # -- signing groups ---------------------------------------------------------------------
+
+    async def list_signing_groups(self, request: Request, fmt: str) -> Response:
+        query = request.query_params
+        raw_include = query.get("include_users")
+        if raw_include is not None and raw_include.lower() not in ("true", "false"):
+            raise ApiError(
+                "INVALID_REQUEST_PARAMETER",
+                f"include_users={_show(raw_include)} is not valid. Send true or false.",
+            )
+        include = raw_include is not None and raw_include.lower() == "true"
+        if self.fault == "include-users-ignored":
+            include = True
+        group_type = query.get("group_type") or ""
+        groups: list[Json] = []
+        for row in self.store.list_signing_groups():
+            if group_type and row.group_type.casefold() != group_type.casefold():
+                continue
+            body: dict[str, Json] = {
+                "signingGroupId": row.signing_group_id,
+                "groupName": row.name,
+                "groupType": row.group_type,
+                "groupEmail": row.group_email,
+                "created": row.created,
+                "createdBy": row.created_by,
+                "modified": row.modified,
+                "modifiedBy": row.modified_by,
+            }
+            if include:
+                padding = self.fault == "signing-user-name-too-long"
+                body["users"] = [
+                    {
+                        "userName": f"{user_name} {'x' * 101}" if padding else user_name,
+                        "email": email,
+                    }
+                    for user_name, email in row.members
+                ]
+            groups.append(body)
+        return self.respond(fmt, 200, "signingGroupInformation", {"groups": groups})
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _too_large() -> ApiError:
+    return ApiError(
+        "REQUEST_ENTITY_TOO_LARGE",
+        f"The request body is larger than {MAX_BODY_BYTES} bytes. Send fewer items per request.",
+    )
+
+
+def create_app(
+    *,
+    account_id: str = _seed.DEFAULT_ACCOUNT_ID,
+    db_path: str | None = None,
+    fault: str | None = None,
+    account_number: str = _seed.DEFAULT_ACCOUNT_NUMBER,
+    permission_profiles: Mapping[str, str] | None = None,
+) -> Starlette:
+    """Build the reference server's ASGI application.
+
+    Args:
+        account_id: the account's id (a GUID); requests for another account get 400.
+        db_path: an SQLite file that keeps the data across restarts; None keeps it in memory.
+        fault: the name of one fault of ``FAULTS`` to switch on, or None for the clean server.
+        account_number: the account's external number, the other accepted account id.
+        permission_profiles: id -> name of the permission profiles of a fresh database;
+            defaults to ``PERMISSION_PROFILES``.
+
+    Returns:
+        A Starlette application; its ``state.store`` holds the database (closed by
+        ``running()`` on exit).
+
+    Raises:
+        UsageError: an unknown fault, or a database file that cannot be opened.
+
+    Example:
+        >>> app = create_app(fault="ignore-accept")
+    """
+    import sqlite3
+
+    from diglot.errors import UsageError
+
+    get_fault(fault)
+    try:
+        store = Store(db_path or ":memory:", permission_profiles or _seed.PERMISSION_PROFILES)
+    except sqlite3.Error as exc:
+        raise UsageError(
+            f"cannot use {db_path!r} as the server's database: {exc}. Give --db a writable "
+            "SQLite file path (it is created if missing)."
+        ) from None
+    api = _Api(store, fault, frozenset({account_id.lower(), account_number.lower()}))
+    base = "/restapi/v2.1/accounts/{accountId}"
+    routes = [
+        Route(f"{base}/groups", api.guard(api.list_groups), methods=["GET"]),
+        Route(f"{base}/groups", api.guard(api.create_groups), methods=["POST"]),
+        Route(
+            "/restapi/v2/accounts/{accountId}/groups", api.guard(api.list_groups), methods=["GET"]
+        ),
+        Route(f"{base}/users", api.guard(api.create_users), methods=["POST"]),
+        Route(f"{base}/signing_groups", api.guard(api.list_signing_groups), methods=["GET"]),
+    ]
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        fmt = api.format_of(request)
+        if isinstance(exc, HTTPException) and exc.status_code == 405:
+            error = ApiError(
+                "METHOD_NOT_ALLOWED",
+                f"{request.method} is not allowed on {request.url.path}.",
+                status=405,
+            )
+            return api.error(fmt, error, headers=exc.headers)
+        if isinstance(exc, HTTPException) and exc.status_code == 404:
+            error = ApiError(
+                "RESOURCE_NOT_FOUND",
+                f"No operation at {_show(request.url.path, 120)}. The documented paths are "
+                "/restapi/v2.1/accounts/{accountId}/groups, /users and /signing_groups.",
+                status=404,
+            )
+            return api.error(fmt, error)
+        _log.error("unexpected error on %s %s: %r", request.method, request.url.path, exc)
+        return api.error(fmt, ApiError("INVALID_REQUEST", "The request could not be processed."))
+
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    app.router.redirect_slashes = False
+    app.state.store = store
+    app.state.fault = fault
+    return app

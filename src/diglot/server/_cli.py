@@ -1,0 +1,68 @@
+"""``diglot serve``: run the reference server until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from diglot.server._seed import DEFAULT_ACCOUNT_ID, DEFAULT_ACCOUNT_NUMBER
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the ``serve`` options to ``parser``."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument(
+        "--port", type=int, default=8080, help="port to listen on (8080; 0 picks a free one)"
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        default=None,
+        help="SQLite file that keeps the data across restarts (default: in memory)",
+    )
+    parser.add_argument(
+        "--account-id",
+        default=DEFAULT_ACCOUNT_ID,
+        metavar="ID",
+        help=f"the account's GUID (default {DEFAULT_ACCOUNT_ID}; the external account "
+        f"number {DEFAULT_ACCOUNT_NUMBER} is accepted too)",
+    )
+    parser.add_argument(
+        "--fault",
+        metavar="NAME",
+        default=None,
+        help="switch on one deliberate contract violation (see --list-faults)",
+    )
+    parser.add_argument(
+        "--list-faults", action="store_true", help="print the faults, one a line, and exit"
+    )
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Run ``diglot serve``; returns the exit code."""
+    from diglot.server._app import create_app
+    from diglot.server._faults import FAULTS, get_fault
+    from diglot.server._runner import serve_app
+
+    if args.list_faults:
+        width = max(len(name) for name in FAULTS)
+        for fault in FAULTS.values():
+            note = " (warning)" if fault.warning_only else ""
+            print(f"{fault.name:<{width}}  {fault.family.value:<11}  {fault.description}{note}")
+        return 0
+    get_fault(args.fault)
+    app = create_app(account_id=args.account_id, db_path=args.db, fault=args.fault)
+    try:
+        with serve_app(app, host=args.host, port=args.port) as base_url:
+            with_fault = f" with fault {args.fault}" if args.fault else ""
+            print(f"diglot reference server{with_fault} at {base_url}", flush=True)
+            print(f"account {args.account_id} (also {DEFAULT_ACCOUNT_NUMBER}); Ctrl-C stops it")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                print("stopped", file=sys.stderr)
+    finally:
+        app.state.store.close()
+    return 0

@@ -1,0 +1,216 @@
+"""XML for the reference server, written from the documentation's examples (lxml).
+
+Element order is the examples' order, which is .NET DataContractSerializer's: a base type's
+members first (the paging fields of ``groupInformation``), then the type's own, each
+alphabetical. Shapes the documentation shows only in JSON (``newUsersSummary``, ``newUser``,
+``errorDetails`` as a root) follow the same rule: alphabetical.
+
+Reading is defused: no DTD (a body with a DOCTYPE is refused before parsing), no entity
+resolution, no network, no huge trees; element names are read without their namespace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+from lxml import etree
+
+NS = "http://www.docusign.com/restapi"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+# A body to render is a tree of dicts, lists of dicts, strings and None (nil).
+Value: TypeAlias = "str | Mapping[str, Value] | list[Mapping[str, Value]] | None"
+Node: TypeAlias = "Mapping[str, Value]"
+
+ORDER: dict[str, tuple[str, ...]] = {
+    "groupInformation": (
+        "endPosition",
+        "nextUri",
+        "previousUri",
+        "resultSetSize",
+        "startPosition",
+        "totalSetSize",
+        "groups",
+    ),
+    "group": ("errorDetails", "groupId", "groupName", "groupType", "permissionProfileId", "users"),
+    "userInfo": (
+        "activationAccessCode",
+        "email",
+        "errorDetails",
+        "loginStatus",
+        "sendActivationEmail",
+        "uri",
+        "userId",
+        "userName",
+        "userStatus",
+        "userType",
+    ),
+    "errorDetails": ("errorCode", "message"),
+    "signingGroupInformation": ("groups",),
+    "signingGroup": (
+        "created",
+        "createdBy",
+        "errorDetails",
+        "groupEmail",
+        "groupName",
+        "groupType",
+        "modified",
+        "modifiedBy",
+        "signingGroupId",
+        "users",
+    ),
+    "signingGroupUser": ("email", "errorDetails", "userName"),
+    "newUsersSummary": ("newUsers",),
+    "newUser": (
+        "createdDateTime",
+        "email",
+        "errorDetails",
+        "uri",
+        "userId",
+        "userName",
+        "userStatus",
+    ),
+    # the documentation site's error template (fault ``error-envelope`` only)
+    "response": ("success", "error"),
+    "error": ("code", "message"),
+}
+"""Child order per shape."""
+
+ITEMS: dict[tuple[str, str], str] = {
+    ("groupInformation", "groups"): "group",
+    ("group", "users"): "userInfo",
+    ("signingGroupInformation", "groups"): "signingGroup",
+    ("signingGroup", "users"): "signingGroupUser",
+    ("newUsersSummary", "newUsers"): "newUser",
+}
+"""List-item element name per (shape, list field)."""
+
+OBJECTS: dict[str, str] = {"errorDetails": "errorDetails", "error": "error"}
+"""Shape of a nested object per field name."""
+
+REQUEST_ITEMS: dict[tuple[str, str], str] = {
+    ("groupInformation", "groups"): "group",
+    ("newUsersDefinition", "newUsers"): "userInformation",
+    ("group", "users"): "userInfo",
+}
+"""List-item element names accepted in request bodies."""
+
+
+@dataclass(frozen=True, slots=True)
+class XmlStyle:
+    """How to write XML; the defaults are the documented form, the rest serve faults."""
+
+    namespace: bool = True
+    nil_in_xsi: bool = True
+    root_names: Mapping[str, str] = field(default_factory=dict)
+    item_names: Mapping[str, str] = field(default_factory=dict)
+    reversed_shapes: frozenset[str] = frozenset()
+    escape: bool = True
+
+
+def render(shape: str, body: Node, style: XmlStyle | None = None) -> bytes:
+    """Write ``body`` as the XML element ``shape``, with the declaration, in UTF-8."""
+    style = style or XmlStyle()
+    nsmap: dict[str | None, str] = {"i": XSI}
+    if style.namespace:
+        nsmap[None] = NS
+    root = etree.Element(_name(style.root_names.get(shape, shape), style), nsmap=nsmap)
+    _fill(root, shape, body, style)
+    text = etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    if not style.escape:
+        text = text.replace(b"&amp;", b"&")
+    return text
+
+
+def _name(local: str, style: XmlStyle) -> str:
+    return f"{{{NS}}}{local}" if style.namespace else local
+
+
+def _fill(element: etree._Element, shape: str, body: Node, style: XmlStyle) -> None:
+    order = ORDER.get(shape, ())
+    names = [name for name in order if name in body]
+    names += sorted(name for name in body if name not in order)
+    if shape in style.reversed_shapes:
+        names.reverse()
+    for name in names:
+        value = body[name]
+        child = etree.SubElement(element, _name(name, style))
+        if value is None:
+            child.set(f"{{{XSI}}}nil" if style.nil_in_xsi else "nil", "true")
+        elif isinstance(value, str):
+            child.text = value
+        elif isinstance(value, list):
+            item_shape = ITEMS.get((shape, name), name)
+            item_name = style.item_names.get(item_shape, item_shape)
+            for item in value:
+                _fill(etree.SubElement(child, _name(item_name, style)), item_shape, item, style)
+        else:
+            _fill(child, OBJECTS.get(name, name), value, style)
+
+
+class XmlBodyError(ValueError):
+    """A request body that is not acceptable XML; the message says why."""
+
+
+_PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+    "dtd_validation": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
+def parse(body: bytes) -> tuple[str, dict[str, object]]:
+    """Read a request body: the root's local name and its content as JSON-like data.
+
+    Lists are the documented containers (``groups``, ``newUsers``, ``users``), whose items
+    must carry the documented element names; an element with ``i:nil="true"`` is None, a
+    leaf is its text ('' when empty).
+
+    Raises:
+        XmlBodyError: malformed XML, a DOCTYPE, or an unexpected list-item name.
+    """
+    if b"<!DOCTYPE" in body.upper():
+        raise XmlBodyError("a DOCTYPE is not allowed in a request body")
+    parser = etree.XMLParser(**_PARSER_OPTIONS)  # type: ignore[call-overload]
+    try:
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError as exc:
+        raise XmlBodyError(f"malformed XML: {exc}") from None
+    if root.getroottree().docinfo.doctype:
+        raise XmlBodyError("a DOCTYPE is not allowed in a request body")
+    shape = etree.QName(root).localname
+    return shape, _read_object(root, shape)
+
+
+def _read_object(element: etree._Element, shape: str) -> dict[str, object]:
+    data: dict[str, object] = {}
+    for child in element:
+        if isinstance(child, etree._Entity):
+            raise XmlBodyError("entity references are not allowed in a request body")
+        name = etree.QName(child).localname
+        item_name = REQUEST_ITEMS.get((shape, name))
+        if item_name is not None:
+            items: list[object] = []
+            for item in child:
+                if isinstance(item, etree._Entity):
+                    raise XmlBodyError("entity references are not allowed in a request body")
+                local = etree.QName(item).localname
+                if local != item_name:
+                    raise XmlBodyError(
+                        f"<{name}> holds <{local}>; the documented item element is <{item_name}>"
+                    )
+                items.append(_read_object(item, item_name))
+            data[name] = items
+        elif child.get(f"{{{XSI}}}nil") == "true":
+            data[name] = None
+        elif len(child):
+            data[name] = _read_object(child, name)
+        else:
+            data[name] = child.text or ""
+    return data
