@@ -688,12 +688,15 @@ def create_app(
         ) from None
     api = _Api(store, fault, frozenset({account_id.lower(), account_number.lower()}))
     base = "/restapi/v2.1/accounts/{accountId}"
+    list_groups = api.guard(api.list_groups)
+    create_groups = api.guard(api.create_groups)
+
+    async def groups(request: Request) -> Response:
+        return await (create_groups if request.method == "POST" else list_groups)(request)
+
     routes = [
-        Route(f"{base}/groups", api.guard(api.list_groups), methods=["GET"]),
-        Route(f"{base}/groups", api.guard(api.create_groups), methods=["POST"]),
-        Route(
-            "/restapi/v2/accounts/{accountId}/groups", api.guard(api.list_groups), methods=["GET"]
-        ),
+        Route(f"{base}/groups", groups, methods=["GET", "POST"]),
+        Route("/restapi/v2/accounts/{accountId}/groups", list_groups, methods=["GET"]),
         Route(f"{base}/users", api.guard(api.create_users), methods=["POST"]),
         Route(f"{base}/signing_groups", api.guard(api.list_signing_groups), methods=["GET"]),
     ]

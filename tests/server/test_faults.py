@@ -1,0 +1,382 @@
+"""Every fault shows its deviation on the wire, and only there (a precise assertion each)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from lxml import etree
+
+from diglot import Family
+from diglot.server import DEFAULT_ACCOUNT_ID, FAULTS, running
+from tests.server.conftest import NS, XML, XSI, local_names, q
+
+Demo = Callable[[httpx.Client], None]
+GROUPS = {"groups": [{"groupName": "fault probe", "permissionProfileId": 1597}]}
+
+
+def xml_of(response: httpx.Response) -> etree._Element:
+    return etree.fromstring(response.content)
+
+
+def first_page(client: httpx.Client, **params: str) -> Any:
+    response = client.get("/groups", params=params)
+    assert response.status_code == 200
+    return response.json()
+
+
+# -- schema ----------------------------------------------------------------------------------
+
+
+def json_numbers_as_numbers(client: httpx.Client) -> None:
+    body = first_page(client, count="3")
+    assert [body[k] for k in ("resultSetSize", "totalSetSize", "startPosition", "endPosition")] == [
+        3,
+        14,
+        0,
+        2,
+    ]
+    assert (
+        xml_of(client.get("/groups", params={"count": "3"}, headers=XML)).findtext(
+            q("resultSetSize")
+        )
+        == "3"
+    )
+
+
+def json_renamed_field(client: httpx.Client) -> None:
+    groups = first_page(client)["groups"]
+    assert isinstance(groups, list)
+    assert all("groupName" not in g and "name" in g for g in groups)
+    assert groups[0]["name"] == "Administrators"
+
+
+def json_groups_not_array(client: httpx.Client) -> None:
+    groups = first_page(client)["groups"]
+    assert isinstance(groups, dict)
+    assert groups["10000001"]["groupName"] == "Administrators"
+
+
+def user_status_unknown(client: httpx.Client) -> None:
+    users = first_page(client, count="1")["groups"][0]["users"]
+    assert {u["userStatus"] for u in users} == {"active"}
+    root = xml_of(client.get("/groups", params={"count": "1"}, headers=XML))
+    assert {e.text for e in root.iter(q("userStatus"))} == {"active"}
+
+
+def signing_user_name_too_long(client: httpx.Client) -> None:
+    groups = client.get("/signing_groups", params={"include_users": "true"}).json()["groups"]
+    names = [u["userName"] for g in groups for u in g["users"]]
+    assert names
+    assert all(len(name) > 100 for name in names)
+    root = xml_of(client.get("/signing_groups", params={"include_users": "true"}, headers=XML))
+    assert all(len(e.text or "") > 100 for e in root.iter(q("userName")))
+
+
+def xml_wrong_namespace(client: httpx.Client) -> None:
+    root = xml_of(client.get("/groups", headers=XML))
+    assert root.tag == "groupInformation"
+    assert all(etree.QName(e).namespace is None for e in root.iter())
+    assert "groupName" in client.get("/groups").json()["groups"][0]
+
+
+def xml_wrong_root(client: httpx.Client) -> None:
+    assert xml_of(client.get("/groups", headers=XML)).tag == q("groupsInformation")
+    assert xml_of(client.get("/signing_groups", headers=XML)).tag == q("signingGroupInformation")
+
+
+def xml_wrong_item_name(client: httpx.Client) -> None:
+    groups = xml_of(client.get("/groups", headers=XML)).find(q("groups"))
+    assert groups is not None
+    assert set(local_names(groups)) == {"groupInfo"}
+
+
+def xml_child_order(client: httpx.Client) -> None:
+    group = xml_of(client.get("/groups", headers=XML)).find(f"{q('groups')}/{q('group')}")
+    assert group is not None
+    assert local_names(group) == [
+        "users",
+        "permissionProfileId",
+        "groupType",
+        "groupName",
+        "groupId",
+    ]
+
+
+def xml_nil_without_namespace(client: httpx.Client) -> None:
+    previous = xml_of(client.get("/groups", headers=XML)).find(q("previousUri"))
+    assert previous is not None
+    assert previous.get("nil") == "true"
+    assert previous.get(f"{{{XSI}}}nil") is None
+
+
+def xml_unescaped(client: httpx.Client) -> None:
+    response = client.get("/groups", params={"search_text": "Sales"}, headers=XML)
+    assert b"<groupName>Sales & Marketing</groupName>" in response.content
+    with pytest.raises(etree.XMLSyntaxError):
+        etree.fromstring(response.content)
+    assert (
+        client.get("/groups", params={"search_text": "Sales"}).json()["groups"][0]["groupName"]
+        == "Sales & Marketing"
+    )
+
+
+# -- protocol --------------------------------------------------------------------------------
+
+
+def ignore_accept(client: httpx.Client) -> None:
+    response = client.get("/groups", headers=XML)
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert response.json()["groups"]
+
+
+def wrong_content_type(client: httpx.Client) -> None:
+    response = client.get("/groups", headers=XML)
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert xml_of(response).tag == q("groupInformation")
+
+
+def missing_content_type(client: httpx.Client) -> None:
+    for response in (
+        client.get("/groups"),
+        client.get("/groups", headers=XML),
+        client.get("/groups?count=0"),
+    ):
+        assert "content-type" not in response.headers
+        assert response.content
+
+
+def error_envelope(client: httpx.Client) -> None:
+    response = client.get("/groups", params={"count": "0"})
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body) == {"success", "error"}
+    assert body["success"] is False
+    assert body["error"]["code"] == "INVALID_REQUEST_PARAMETER"
+    assert body["error"]["message"]
+    root = xml_of(client.get("/groups", params={"count": "0"}, headers=XML))
+    assert local_names(root) == ["success", "error"]
+
+
+def error_missing_message(client: httpx.Client) -> None:
+    response = client.get("/groups", params={"count": "0"})
+    assert response.status_code == 400
+    assert response.json() == {"errorCode": "INVALID_REQUEST_PARAMETER"}
+
+
+def server_error_on_bad_input(client: httpx.Client) -> None:
+    assert client.get("/groups", params={"count": "ten"}).status_code == 500
+    assert (
+        client.post(
+            "/groups", content=b"{", headers={"content-type": "application/json"}
+        ).status_code
+        == 500
+    )
+    assert (
+        client.post(
+            "/users", content=b"<a", headers={"content-type": "application/xml"}
+        ).status_code
+        == 500
+    )
+    assert client.get("/groups", params={"count": "0"}).status_code == 400
+
+
+def create_returns_200(client: httpx.Client) -> None:
+    assert client.post("/groups", json=GROUPS).status_code == 200
+    users = {"newUsers": [{"userName": "Two Hundred", "email": "two@example.com"}]}
+    assert client.post("/users", json=users).status_code == 200
+
+
+def count_out_of_range_accepted(client: httpx.Client) -> None:
+    assert first_page(client, count="0")["resultSetSize"] == "1"
+    assert first_page(client, count="101")["resultSetSize"] == "14"
+    assert client.get("/groups", params={"count": "x"}).status_code == 400
+
+
+def unknown_account_accepted(client: httpx.Client) -> None:
+    url = str(client.base_url).rstrip("/").replace(DEFAULT_ACCOUNT_ID, "no-such-account")
+    response = client.get(f"{url}/groups")
+    assert response.status_code == 200
+    assert response.json()["totalSetSize"] == "14"
+
+
+# -- pagination ------------------------------------------------------------------------------
+
+
+def result_set_size_wrong(client: httpx.Client) -> None:
+    body = first_page(client, count="5")
+    assert (body["resultSetSize"], len(body["groups"])) == ("6", 5)
+
+
+def total_less_than_result(client: httpx.Client) -> None:
+    body = first_page(client, count="5")
+    assert int(body["totalSetSize"]) < int(body["resultSetSize"])
+
+
+def next_uri_on_last_page(client: httpx.Client) -> None:
+    body = first_page(client)
+    assert body["resultSetSize"] == body["totalSetSize"] == "14"
+    assert isinstance(body["nextUri"], str)
+    assert "start_position=100" in body["nextUri"]
+
+
+def previous_uri_on_first_page(client: httpx.Client) -> None:
+    body = first_page(client, count="5")
+    assert isinstance(body["previousUri"], str)
+    assert "start_position=0" in body["previousUri"]
+
+
+def next_uri_skips(client: httpx.Client) -> None:
+    assert str(first_page(client, count="5")["nextUri"]).endswith("start_position=6&count=5")
+
+
+def count_ignored(client: httpx.Client) -> None:
+    body = first_page(client, count="5")
+    assert body["resultSetSize"] == "14"
+    assert len(body["groups"]) == 14
+    assert body["nextUri"] is None
+
+
+def start_position_one_based(client: httpx.Client) -> None:
+    body = first_page(client, start_position="3", count="2")
+    assert body["startPosition"] == "3"
+    # seeded groupIds are 10000001 upwards: positions 3 and 4 are 10000004 and 10000005
+    assert [g["groupId"] for g in body["groups"]] == ["10000005", "10000006"]
+
+
+def start_position_ignored(client: httpx.Client) -> None:
+    body = first_page(client, start_position="5", count="2")
+    assert body["startPosition"] == "5"
+    assert [g["groupName"] for g in body["groups"]] == ["Administrators", "Everyone"]
+
+
+# -- semantics -------------------------------------------------------------------------------
+
+
+def search_text_ignored(client: httpx.Client) -> None:
+    assert first_page(client, search_text="Lyon")["totalSetSize"] == "14"
+
+
+def group_type_ignored(client: httpx.Client) -> None:
+    assert first_page(client, group_type="AdminGroup")["totalSetSize"] == "14"
+
+
+def ignored_properties_used(client: httpx.Client) -> None:
+    body = {"groups": [{"groupName": "copycat", "groupId": "42", "groupType": "AdminGroup"}]}
+    group = client.post("/groups", json=body).json()["groups"][0]
+    assert (group["groupId"], group["groupType"]) == ("42", "AdminGroup")
+
+
+def unknown_profile_accepted(client: httpx.Client) -> None:
+    body = {"groups": [{"groupName": "ghost", "permissionProfileId": 999999}]}
+    group = client.post("/groups", json=body).json()["groups"][0]
+    assert "errorDetails" not in group
+    assert group["permissionProfileId"] == "999999"
+
+
+def users_limit_ignored(client: httpx.Client) -> None:
+    users = [{"userName": f"Many {i}", "email": f"many{i}@example.com"} for i in range(501)]
+    response = client.post("/users", json={"newUsers": users})
+    assert response.status_code == 201
+    assert len(response.json()["newUsers"]) == 501
+
+
+def duplicate_user_accepted(client: httpx.Client) -> None:
+    users = {"newUsers": [{"userName": "Claire Horace", "email": "claire@example.com"}]}
+    entry = client.post("/users", json=users).json()["newUsers"][0]
+    assert "errorDetails" not in entry
+    assert entry["userStatus"] == "ActivationSent"
+
+
+def missing_email_accepted(client: httpx.Client) -> None:
+    entry = client.post("/users", json={"newUsers": [{"userName": "No Mail"}]}).json()["newUsers"][
+        0
+    ]
+    assert "userId" in entry
+    assert "errorDetails" not in entry
+    assert "email" not in entry
+    bad = client.post("/users", json={"newUsers": [{"userName": "Bad", "email": "nope"}]})
+    assert "errorDetails" in bad.json()["newUsers"][0]
+
+
+def created_not_listed(client: httpx.Client) -> None:
+    response = client.post("/groups", json=GROUPS)
+    assert response.status_code == 201
+    group_id = response.json()["groups"][0]["groupId"]
+    assert group_id not in {g["groupId"] for g in first_page(client)["groups"]}
+
+
+def duplicate_group_ids(client: httpx.Client) -> None:
+    body = {"groups": [{"groupName": "twin a"}, {"groupName": "twin b"}]}
+    first = client.post("/groups", json=body).json()["groups"]
+    second = client.post("/groups", json=GROUPS).json()["groups"]
+    assert len({g["groupId"] for g in first + second}) == 1
+
+
+def include_users_ignored(client: httpx.Client) -> None:
+    for params in ({}, {"include_users": "false"}):
+        groups = client.get("/signing_groups", params=params).json()["groups"]
+        assert all("users" in g for g in groups)
+        assert sum(len(g["users"]) for g in groups) > 0
+
+
+# -- equivalence -----------------------------------------------------------------------------
+
+
+def xml_json_disagree(client: httpx.Client) -> None:
+    root = xml_of(client.get("/groups", params={"count": "3"}, headers=XML))
+    assert [e.text for e in root.iter(q("groupName"))] == [
+        "ADMINISTRATORS",
+        "EVERYONE",
+        "SALES & MARKETING",
+    ]
+    assert first_page(client, count="1")["groups"][0]["groupName"] == "Administrators"
+
+
+def xml_drops_users(client: httpx.Client) -> None:
+    root = xml_of(client.get("/groups", headers=XML))
+    assert root.find(f".//{q('users')}") is None
+    assert first_page(client, count="1")["groups"][0]["users"]
+
+
+DEMOS: dict[str, Demo] = {name: globals()[name.replace("-", "_")] for name in FAULTS}
+
+
+@pytest.fixture(scope="module")
+def clean() -> Iterator[httpx.Client]:
+    with (
+        running() as url,
+        httpx.Client(base_url=f"{url}/v2.1/accounts/{DEFAULT_ACCOUNT_ID}") as session,
+    ):
+        yield session
+
+
+def test_faults_cover_every_family() -> None:
+    assert len(FAULTS) >= 25
+    assert {fault.family for fault in FAULTS.values()} == set(Family)
+    for name, fault in FAULTS.items():
+        assert fault.name == name
+        assert fault.description
+    assert [f.name for f in FAULTS.values() if f.warning_only] == ["include-users-ignored"]
+
+
+@pytest.mark.parametrize("name", list(FAULTS))
+def test_fault_shows_on_the_wire(name: str) -> None:
+    with (
+        running(fault=name) as url,
+        httpx.Client(base_url=f"{url}/v2.1/accounts/{DEFAULT_ACCOUNT_ID}", timeout=10) as client,
+    ):
+        DEMOS[name](client)
+
+
+@pytest.mark.parametrize("name", list(FAULTS))
+def test_clean_server_does_not_show_the_fault(name: str, clean: httpx.Client) -> None:
+    with pytest.raises(AssertionError):
+        DEMOS[name](clean)
+
+
+def test_xml_namespace_is_right_when_clean(clean: httpx.Client) -> None:
+    root = xml_of(clean.get("/groups", headers=XML))
+    assert etree.QName(root).namespace == NS
