@@ -12,7 +12,7 @@ from importlib.resources import files
 from typing import Any
 
 import httpx
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 from lxml import etree
 
