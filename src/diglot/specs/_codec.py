@@ -158,6 +158,17 @@ class XmlCodec:
     # ------------------------------------------------------------------ introspection
 
     @property
+    def known_elements(self) -> frozenset[str]:
+        """Every element name the schema declares anywhere: roots, children, list items."""
+        names = set(self._roots)
+        for children in self._children.values():
+            for child in children:
+                names.add(child.name)
+                if child.item:
+                    names.add(child.item)
+        return frozenset(names)
+
+    @property
     def roots(self) -> tuple[str, ...]:
         """The global (root) element names the schema declares."""
         return tuple(self._roots)
