@@ -183,6 +183,13 @@ def test_group_type_filter(client: httpx.Client, group_type: str, expected: int)
     assert all(g["groupType"].casefold() == group_type.casefold() for g in body["groups"])
 
 
+def test_a_huge_start_position_is_past_the_end(client: httpx.Client) -> None:
+    body = client.get("/groups", params={"start_position": "9" * 40}).json()
+    assert body["startPosition"] == "9" * 40
+    assert body["groups"] == []
+    assert body["previousUri"].endswith(f"start_position={'9' * 37}899&count=100")
+
+
 def test_count_one_is_accepted(client: httpx.Client) -> None:
     body = client.get("/groups", params={"count": "1"}).json()
     assert body["resultSetSize"] == "1"

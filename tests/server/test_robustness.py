@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diglot.errors import UsageError
-from diglot.server import DEFAULT_ACCOUNT_ID, MAX_BODY_BYTES, running
+from diglot.server import DEFAULT_ACCOUNT_ID, DEFAULT_ACCOUNT_NUMBER, MAX_BODY_BYTES, running
 from tests.server.conftest import XML, parse_xml, q
 
 
@@ -118,6 +119,8 @@ _bodies = st.one_of(
     max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None
 )
 @given(
+    account=st.sampled_from([DEFAULT_ACCOUNT_ID, DEFAULT_ACCOUNT_NUMBER])
+    | st.text(min_size=1, max_size=8),
     path=st.sampled_from(["groups", "users", "signing_groups", "unknown"]),
     method=st.sampled_from(["GET", "POST", "PUT"]),
     query=st.dictionaries(
@@ -134,6 +137,8 @@ _bodies = st.one_of(
 def test_never_5xx(
     caplog: pytest.LogCaptureFixture,
     client: httpx.Client,
+    base_url: str,
+    account: str,
     path: str,
     method: str,
     query: dict[str, str],
@@ -142,17 +147,18 @@ def test_never_5xx(
     raw: bytes | None,
 ) -> None:
     headers = {"accept": accept}
+    url = f"{base_url}/v2.1/accounts/{quote(account, safe='')}/{path}"
     if raw is not None:
         content_type = "application/xml" if raw[:1] == b"<" else "application/json"
         response = client.request(
             method,
-            f"/{path}",
+            url,
             params=query,
             content=raw,
             headers={**headers, "content-type": content_type},
         )
     else:
-        response = client.request(method, f"/{path}", params=query, json=body, headers=headers)
+        response = client.request(method, url, params=query, json=body, headers=headers)
     assert response.status_code < 500, response.text
     unexpected = [r for r in caplog.records if r.name == "diglot.server" and r.levelno >= 40]
     assert unexpected == [], unexpected[0].getMessage()

@@ -291,7 +291,7 @@ class _Api:
     def parse_start(raw: str | None) -> int:
         if raw is None:
             return 0
-        if not _DIGITS.fullmatch(raw) or len(raw.lstrip("0")) > 18:
+        if not _DIGITS.fullmatch(raw) or len(raw.lstrip("0")) > 4000:
             raise ApiError(
                 "INVALID_REQUEST_PARAMETER",
                 f"start_position={_show(raw)} is not a valid position. Send a 0-based "
@@ -706,7 +706,7 @@ def create_app(
         if isinstance(exc, HTTPException) and exc.status_code == 405:
             error = ApiError(
                 "METHOD_NOT_ALLOWED",
-                f"{request.method} is not allowed on {request.url.path}.",
+                f"{request.method} is not allowed on {_show(request.url.path, 120)}.",
                 status=405,
             )
             return api.error(fmt, error, headers=exc.headers)

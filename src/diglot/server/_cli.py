@@ -47,9 +47,12 @@ def execute(args: argparse.Namespace) -> int:
 
     if args.list_faults:
         width = max(len(name) for name in FAULTS)
-        for fault in FAULTS.values():
-            note = " (warning)" if fault.warning_only else ""
-            print(f"{fault.name:<{width}}  {fault.family.value:<11}  {fault.description}{note}")
+        try:
+            for fault in FAULTS.values():
+                note = " (warning)" if fault.warning_only else ""
+                print(f"{fault.name:<{width}}  {fault.family.value:<11}  {fault.description}{note}")
+        except BrokenPipeError:  # piped into head: not an error
+            sys.stderr.close()
         return 0
     get_fault(args.fault)
     app = create_app(account_id=args.account_id, db_path=args.db, fault=args.fault)

@@ -11,11 +11,15 @@ resolution, no network, no huge trees; element names are read without their name
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
 from lxml import etree
+
+_XML_UNSAFE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters XML 1.0 cannot carry; replaced on output so that an answer is always XML."""
 
 NS = "http://www.docusign.com/restapi"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -140,7 +144,7 @@ def _fill(element: etree._Element, shape: str, body: Node, style: XmlStyle) -> N
         if value is None:
             child.set(f"{{{XSI}}}nil" if style.nil_in_xsi else "nil", "true")
         elif isinstance(value, str):
-            child.text = value
+            child.text = _XML_UNSAFE.sub("\ufffd", value)
         elif isinstance(value, list):
             item_shape = ITEMS.get((shape, name), name)
             item_name = style.item_names.get(item_shape, item_shape)
