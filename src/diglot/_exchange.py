@@ -32,7 +32,7 @@ class Expect(enum.StrEnum):
     """A batch entry is wrong: 400, or 201 with that entry's ``errorDetails``; both documented."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Case:
     """One request to make, as data (before encoding).
 
@@ -65,6 +65,11 @@ class Case:
     rule: str = ""
     """The documented rule this case exercises (``count.range``, ``newUsers.maxItems``);
     the check that judges the answer reports under it. Empty for ordinary cases."""
+
+    def __repr__(self) -> str:
+        # short: hypothesis prints it for every failing example, and bodies can be huge
+        what = self.note or ", ".join(f"{k}={v}" for k, v in self.query.items())
+        return f"Case({self.operation}, {self.content_type}, {self.kind}: {what!r})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,91 @@
+"""Terminal output for ``diglot run``: rich on a terminal, plain lines in CI; never a secret."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console as RichConsole
+from rich.table import Table
+from rich.text import Text
+
+from diglot._redact import Redactor
+from diglot._results import RunResult, Status
+
+if TYPE_CHECKING:
+    from diglot._config import RunConfig
+    from diglot.runner import Progress
+
+_STYLE = {
+    Status.PASSED: "green",
+    Status.FAILED: "bold red",
+    Status.WARNING: "yellow",
+    Status.SKIPPED: "dim",
+}
+
+
+class Console:
+    """Writes a run's progress and verdict; every line passes through the redactor."""
+
+    def __init__(self, *, secrets: Iterable[str | None] = ()) -> None:
+        self.redactor = Redactor(secrets)
+        self.out = RichConsole(highlight=False, soft_wrap=True)
+
+    def line(self, text: str, style: str | None = None) -> None:
+        self.out.print(Text(self.redactor.text(text), style=style or ""))
+
+    def start(self, config: RunConfig) -> None:
+        target = config.base_url or "the embedded reference server"
+        if config.fault:
+            target += f" with fault {config.fault!r}"
+        self.line(f"diglot: testing {target} in {', '.join(config.content_types)}", "bold")
+
+    def progress(self, event: Progress) -> None:
+        self.line(
+            f"  {event.operation} [{event.content_type}] {event.phase} done "
+            f"({event.requests} requests so far)",
+            "dim",
+        )
+
+    def summary(self, result: RunResult, written: Mapping[str, Path], *, strict: bool) -> None:
+        failing = [r for r in result.results if r.status in (Status.FAILED, Status.WARNING)]
+        for row in failing:
+            head = row.findings[0] if row.findings else None
+            self.line(
+                f"\n{row.status.upper()} {row.check} on {row.operation} [{row.content_type}]: "
+                f"{row.occurrences} finding(s)",
+                _STYLE[row.status],
+            )
+            if head is not None:
+                self.line(head.describe())
+        table = Table(title="diglot conformance", show_lines=False)
+        table.add_column("operation")
+        table.add_column("type")
+        for status in Status:
+            table.add_column(status.value, justify="right")
+        rows: dict[tuple[str, str], dict[Status, int]] = {}
+        for row in result.results:
+            counts = rows.setdefault((row.operation, row.content_type), dict.fromkeys(Status, 0))
+            counts[row.status] += 1
+        for (operation, content_type), counts in rows.items():
+            table.add_row(
+                operation,
+                content_type,
+                *(Text(str(counts[s]), style=_STYLE[s] if counts[s] else "") for s in Status),
+            )
+        self.out.print(table)
+        for error in result.errors:
+            self.line(f"note: {error}", "yellow")
+        summary = result.summary()
+        verdict = "FAILED" if result.failed(strict=strict) else "PASSED"
+        self.line(
+            f"{verdict}: {summary['failed']} failed, {summary['warning']} warnings, "
+            f"{summary['passed']} passed, {summary['skipped']} skipped checks; "
+            f"{summary['requests']} requests in {result.duration:.1f} s; seed {result.seed}",
+            "bold red" if verdict == "FAILED" else "bold green",
+        )
+        if written:
+            self.line("reports: " + ", ".join(str(path) for path in written.values()))
+        if verdict == "FAILED":
+            self.line(f"reproduce: diglot run --seed {result.seed} (same options)")

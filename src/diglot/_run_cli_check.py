@@ -1,0 +1,80 @@
+"""``diglot check``: judge recorded responses (files) against the contract."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from diglot.cli import ExitCode
+from diglot.errors import UsageError
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", type=Path, help="response bodies (.json or .xml)")
+    parser.add_argument(
+        "--operation",
+        required=True,
+        help="the operation that answered: listGroups, createGroups, createUsers, listSigningGroups",
+    )
+    parser.add_argument(
+        "--status",
+        type=int,
+        default=None,
+        help="the status it came with (default: the success status)",
+    )
+    parser.add_argument(
+        "--query",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="the request's query parameters",
+    )
+    parser.add_argument("--strict", action="store_true", help="warnings fail too")
+
+
+def execute(args: argparse.Namespace) -> int:
+    from diglot._check import check
+    from diglot._exchange import Case, Exchange, Expect, Request, Response
+    from diglot._output import Console
+    from diglot.specs import load_spec
+
+    spec = load_spec()
+    operation = spec.operation(args.operation)
+    status = args.status or operation.success_status
+    query = {}
+    for item in args.query:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--query {item!r} is not NAME=VALUE")
+        query[name] = value
+    console = Console()
+    failed = False
+    for path in args.files:
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        kind = "xml" if path.suffix.lower() == ".xml" or body.lstrip()[:1] == b"<" else "json"
+        media = "application/xml" if kind == "xml" else "application/json"
+        case = Case(
+            operation.operation_id,
+            kind,
+            {"accountId": "recorded"},
+            query,
+            expect=Expect.SUCCESS if status < 400 else Expect.CLIENT_ERROR,
+        )
+        exchange = Exchange(
+            case,
+            Request(operation.method, f"file://{path}"),
+            Response(status, {"content-type": media}, body),
+        )
+        findings = check(exchange, strict=args.strict, raise_on_failure=False)
+        bad = [f for f in findings if args.strict or f.severity == "violation"]
+        failed = failed or bool(bad)
+        console.line(
+            f"{path}: {'FAILED' if bad else 'ok'} ({len(findings)} finding(s))",
+            "bold red" if bad else "green",
+        )
+        for finding in findings:
+            console.line(finding.describe())
+    return ExitCode.VIOLATIONS if failed else ExitCode.OK

@@ -1,0 +1,111 @@
+"""``diglot selftest``: the mutation score of diglot's checks against the reference server.
+
+The clean server must give no finding at all (also under ``--strict``); every fault the
+server can inject must be caught by a check of the family that the fault names.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from diglot.cli import ExitCode
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the run against one fault (or the clean server, ``fault`` None) concluded."""
+
+    fault: str | None
+    family: str
+    caught: bool
+    families: tuple[str, ...]
+    findings: int
+    summary: str
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--faults", type=lambda s: tuple(s.split(",")), default=(), help="only these faults"
+    )
+    parser.add_argument(
+        "--max-examples", type=int, default=10, help="cases per operation and type (10)"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="hypothesis seed (1)")
+
+
+def run_matrix(
+    faults: Sequence[str] = (), *, max_examples: int = 10, seed: int = 1
+) -> Iterator[Verdict]:
+    """Run the clean server and each fault; yield one verdict each (clean first)."""
+    from diglot._config import RunConfig
+    from diglot._findings import Severity
+    from diglot.runner import run
+    from diglot.server import FAULTS, get_fault
+
+    for wanted in faults:
+        get_fault(wanted)  # a UsageError naming close matches when unknown
+    names: list[str | None] = [None, *(faults or FAULTS)]
+    for name in names:
+        config = RunConfig(max_examples=max_examples, seed=seed, fault=name)
+        result = run(config)
+        findings = [f for r in result.results for f in r.findings]
+        if name is None:
+            caught = not findings and not result.errors
+            families = tuple(sorted({f.family.value for f in findings}))
+            yield Verdict(
+                None,
+                "-",
+                caught,
+                families,
+                sum(r.occurrences for r in result.results),
+                "; ".join(f"{f.check}: {f.message}" for f in findings[:3]),
+            )
+            continue
+        fault = FAULTS[name]
+        wanted = Severity.WARNING if fault.warning_only else Severity.VIOLATION
+        hits = [
+            f
+            for f in findings
+            if f.family is fault.family
+            and (f.severity is wanted or f.severity is Severity.VIOLATION)
+        ]
+        yield Verdict(
+            name,
+            fault.family.value,
+            bool(hits),
+            tuple(sorted({f.family.value for f in findings})),
+            len(findings),
+            f"{hits[0].check}: {hits[0].message}" if hits else "not caught",
+        )
+
+
+def execute(args: argparse.Namespace) -> int:
+    from diglot._output import Console
+
+    console = Console()
+    caught = total = 0
+    clean_ok = True
+    for verdict in run_matrix(args.faults, max_examples=args.max_examples, seed=args.seed):
+        if verdict.fault is None:
+            clean_ok = verdict.caught
+            console.line(
+                f"clean server: {'no findings' if clean_ok else 'FINDINGS: ' + verdict.summary}",
+                "green" if clean_ok else "bold red",
+            )
+            continue
+        total += 1
+        caught += verdict.caught
+        console.line(
+            f"{'caught ' if verdict.caught else 'MISSED '} {verdict.fault:<32} [{verdict.family}] "
+            f"{verdict.summary}",
+            "green" if verdict.caught else "bold red",
+        )
+    score = 100.0 * caught / total if total else 100.0
+    console.line(
+        f"mutation score: {caught}/{total} faults caught ({score:.0f} %); clean server "
+        f"{'clean' if clean_ok else 'NOT clean'}",
+        "bold",
+    )
+    return ExitCode.OK if clean_ok and caught == total else ExitCode.VIOLATIONS

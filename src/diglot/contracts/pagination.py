@@ -1,0 +1,331 @@
+"""Pagination checks: set sizes, positions and links agree with the request and the items.
+
+The documentation says: ``resultSetSize`` is the number of results in this response,
+``totalSetSize`` is never less than it, ``startPosition`` is the start of this set,
+``endPosition`` its last position, ``nextUri`` is null on the last set and ``previousUri``
+null on the first, and ``count`` is the number of records to return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from diglot._findings import Family, Severity
+from diglot._types import JSONValue
+from diglot.contracts._base import CheckInfo, Observation, check, register, show
+
+PAGED = frozenset({"listGroups"})
+
+register(
+    CheckInfo(
+        "pagination.links",
+        Family.PAGINATION,
+        "nextUri and previousUri lead to the adjacent pages (resolved as a client would: "
+        "absolute URL, server-absolute path, or relative to the account's base).",
+        operations=PAGED,
+        multi=True,
+    )
+)
+register(
+    CheckInfo(
+        "pagination.walk",
+        Family.PAGINATION,
+        "Walking the whole list page by page returns every item exactly once, as many as "
+        "totalSetSize says.",
+        operations=PAGED,
+        multi=True,
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """The pagination fields of one list response, as integers where they are digits."""
+
+    items: list[JSONValue]
+    result_set_size: int | None
+    total_set_size: int | None
+    start_position: int | None
+    end_position: int | None
+    next_uri: str | None
+    previous_uri: str | None
+    raw: Mapping[str, JSONValue]
+
+    @classmethod
+    def of(cls, data: JSONValue, item_key: str = "groups") -> Page | None:
+        if not isinstance(data, dict):
+            return None
+        items = data.get(item_key)
+        if items is None:
+            items = []
+        if not isinstance(items, list):
+            return None
+        return cls(
+            items=items,
+            result_set_size=_int(data.get("resultSetSize")),
+            total_set_size=_int(data.get("totalSetSize")),
+            start_position=_int(data.get("startPosition")),
+            end_position=_int(data.get("endPosition")),
+            next_uri=_uri(data.get("nextUri")),
+            previous_uri=_uri(data.get("previousUri")),
+            raw=data,
+        )
+
+    @property
+    def is_last(self) -> bool | None:
+        if self.total_set_size is None or self.start_position is None:
+            return None
+        return self.start_position + len(self.items) >= self.total_set_size
+
+
+def _int(value: JSONValue) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
+def _uri(value: JSONValue) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+@check(
+    "pagination.page",
+    Family.PAGINATION,
+    "One page is consistent: resultSetSize counts its items, totalSetSize is not smaller, "
+    "startPosition/endPosition match the request and the items, count is honoured, nextUri "
+    "is null exactly on the last page and previousUri exactly on the first.",
+    operations=PAGED,
+)
+def page_conformance(obs: Observation) -> bool:
+    if obs.response is None or obs.status != 200 or obs.problem is not None:
+        return False
+    page = Page.of(obs.data)
+    if page is None:
+        return False  # schema.body says what is wrong with the shape
+    query = obs.case.query
+    size = len(page.items)
+    report = obs.report
+    if page.result_set_size is not None and page.result_set_size != size:
+        report(
+            "pagination.page",
+            f"resultSetSize says {page.result_set_size}, the page holds {size} items",
+            expected=str(size),
+            actual=show(page.raw.get("resultSetSize")),
+            location="/resultSetSize",
+        )
+    if page.total_set_size is not None and page.total_set_size < size:
+        report(
+            "pagination.page",
+            f"totalSetSize {page.total_set_size} is less than the {size} items on this page",
+            expected=f">= {size}",
+            actual=str(page.total_set_size),
+            location="/totalSetSize",
+        )
+    requested_start = _int(query.get("start_position", "0"))
+    if (
+        page.start_position is not None
+        and requested_start is not None
+        and page.start_position != requested_start
+    ):
+        report(
+            "pagination.page",
+            f"asked for start_position={requested_start}, startPosition says {page.start_position}",
+            expected=str(requested_start),
+            actual=str(page.start_position),
+            location="/startPosition",
+        )
+    if (
+        page.end_position is not None
+        and page.start_position is not None
+        and size
+        and page.end_position != page.start_position + size - 1
+    ):
+        report(
+            "pagination.page",
+            f"endPosition {page.end_position} does not match startPosition "
+            f"{page.start_position} and {size} items",
+            expected=str(page.start_position + size - 1),
+            actual=str(page.end_position),
+            location="/endPosition",
+        )
+    count = _int(query.get("count", ""))
+    if count is not None and 1 <= count <= 100 and size > count:
+        report(
+            "pagination.page",
+            f"asked for count={count}, got {size} items",
+            expected=f"at most {count} items",
+            actual=f"{size} items",
+            location="/groups",
+        )
+    _check_links(obs, page)
+    return True
+
+
+def _check_links(obs: Observation, page: Page) -> None:
+    for key in ("nextUri", "previousUri"):
+        if page.raw.get(key) == "":
+            obs.report(
+                "pagination.page",
+                f"{key} is an empty string; the documentation says null",
+                expected="null (or absent)",
+                actual='""',
+                location=f"/{key}",
+                severity=Severity.WARNING,
+            )
+    last = page.is_last
+    if last is True and page.next_uri is not None:
+        obs.report(
+            "pagination.page",
+            "nextUri is set on the last page (startPosition + items >= totalSetSize)",
+            expected="null",
+            actual=page.next_uri,
+            location="/nextUri",
+        )
+    if last is False and page.next_uri is None:
+        obs.report(
+            "pagination.page",
+            "nextUri is null but more items remain "
+            f"({page.start_position} + {len(page.items)} < {page.total_set_size})",
+            expected="a URI for the next page",
+            actual="null",
+            location="/nextUri",
+        )
+    if page.start_position == 0 and page.previous_uri is not None:
+        obs.report(
+            "pagination.page",
+            "previousUri is set on the first page",
+            expected="null",
+            actual=page.previous_uri,
+            location="/previousUri",
+        )
+    if page.start_position and page.previous_uri is None and page.items:
+        obs.report(
+            "pagination.page",
+            f"previousUri is null on a page starting at {page.start_position}",
+            expected="a URI for the previous page",
+            actual="null",
+            location="/previousUri",
+        )
+
+
+def resolve_link(spec_match: object, base_url: str, account_id: str, uri: str) -> str | None:
+    """Turn a nextUri/previousUri into an absolute URL of the list operation, or None.
+
+    The documentation does not say how the URIs are written, so every form a client could
+    meet is tried: an absolute URL on the target's host, a server-absolute path, a path
+    below the base URL (``/v2.1/accounts/…``), below the API version (``/accounts/…``), or
+    relative to the account (``groups?…``). The first candidate whose path is the list
+    operation wins. An absolute URL on another host is never followed.
+    """
+    from urllib.parse import urljoin, urlsplit
+
+    from diglot.specs import Spec
+
+    assert isinstance(spec_match, Spec)
+    base = urlsplit(base_url)
+    base_path = base.path.rstrip("/")
+    origin = f"{base.scheme}://{base.netloc}"
+    version_base = f"{base_url.rstrip('/')}/v2.1"
+    account_base = f"{version_base}/accounts/{account_id}/"
+    target = urlsplit(uri)
+    if target.scheme or target.netloc:
+        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+            return None
+        candidates = [uri]
+    elif uri.startswith("/"):
+        candidates = [origin + uri, base_url.rstrip("/") + uri, version_base + uri]
+    else:
+        candidates = [urljoin(account_base, uri), urljoin(version_base + "/", uri)]
+    for candidate in candidates:
+        path = urlsplit(candidate).path
+        if not path.startswith(base_path):
+            continue
+        found = spec_match.match("GET", path[len(base_path) :])
+        if found is not None and found[0].operation_id == "listGroups":
+            return candidate
+    return None
+
+
+def judge_link(first: Observation, key: str, reached: Observation | None, url: str | None) -> None:
+    """Judge the page that ``key`` (nextUri/previousUri) of ``first`` led to."""
+    page = Page.of(first.data)
+    uri = page.raw.get(key) if page else None
+    if page is None or page.start_position is None:
+        return
+    if url is None:
+        first.report(
+            "pagination.links",
+            f"{key} {show(uri)} does not resolve to the list operation on the target",
+            expected="a URI of GET …/accounts/{accountId}/groups",
+            actual=show(uri),
+            location=f"/{key}",
+        )
+        return
+    if reached is None or reached.status != 200:
+        first.report(
+            "pagination.links",
+            f"following {key} did not give a page ({reached.status if reached else 'no answer'})",
+            expected="200 with the adjacent page",
+            actual=str(reached.status if reached else reached),
+            location=f"/{key}",
+        )
+        return
+    other = Page.of(reached.data)
+    if other is None or other.start_position is None:
+        return
+    if key == "nextUri":
+        expected_start = page.start_position + len(page.items)
+        if other.start_position != expected_start:
+            first.report(
+                "pagination.links",
+                f"nextUri leads to a page starting at {other.start_position}, the next page "
+                f"starts at {expected_start}",
+                expected=f"startPosition {expected_start}",
+                actual=f"startPosition {other.start_position} ({uri})",
+                location="/nextUri",
+            )
+    else:
+        ends_at = other.start_position + len(other.items)
+        if ends_at != page.start_position or not other.items:
+            first.report(
+                "pagination.links",
+                f"previousUri leads to a page covering positions {other.start_position}.."
+                f"{ends_at - 1}, which does not end right before {page.start_position}",
+                expected=f"a page ending at position {page.start_position - 1}",
+                actual=f"startPosition {other.start_position}, {len(other.items)} items ({uri})",
+                location="/previousUri",
+            )
+
+
+def judge_walk(last: Observation, ids: list[str], totals: set[int], *, via: str) -> None:
+    """Judge a complete walk: every item once, as many as totalSetSize says."""
+    if len(totals) != 1:
+        return  # the list changed during the walk: nothing can be concluded
+    total = next(iter(totals))
+    seen: set[str] = set()
+    repeated_set: set[str] = set()
+    for item in ids:
+        if item in seen:
+            repeated_set.add(item)
+        seen.add(item)
+    repeated = sorted(repeated_set)
+    if repeated:
+        last.report(
+            "pagination.walk",
+            f"walking the list {via} returned {len(repeated)} item(s) more than once",
+            expected="every item once",
+            actual=", ".join(repeated[:10]),
+        )
+    if len(seen) != total:
+        last.report(
+            "pagination.walk",
+            f"walking the list {via} returned {len(seen)} distinct items; totalSetSize says "
+            f"{total}",
+            expected=str(total),
+            actual=str(len(seen)),
+        )

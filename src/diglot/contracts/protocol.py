@@ -1,0 +1,212 @@
+"""Protocol checks: the exchange happened, with a documented status and content type."""
+
+from __future__ import annotations
+
+from diglot._exchange import Expect
+from diglot._findings import Family, Severity
+from diglot.contracts._base import RESTAPI_NS, CheckInfo, Observation, check, register, show
+
+register(
+    CheckInfo(
+        "protocol.transport",
+        Family.PROTOCOL,
+        "Every request gets a complete HTTP response within the time and size limits.",
+    )
+)
+
+
+@check(
+    "protocol.status_code",
+    Family.PROTOCOL,
+    "The status code is the documented one: the success status for a valid request, "
+    "400 for an invalid one.",
+)
+def status_code_conformance(obs: Observation) -> bool:
+    if obs.response is None:
+        return False
+    status = obs.status
+    if status >= 500:
+        return True  # protocol.server_error says it
+    success = obs.operation.success_status
+    expect = obs.case.expect
+    reason = f" ({obs.case.note})" if obs.case.note else ""
+    check_id = _check_for_rule(obs.case.rule)
+    if expect is Expect.SUCCESS:
+        if status == success:
+            return True
+        if 200 <= status < 300:
+            obs.report(
+                check_id,
+                f"answered {status}; the documented success status is {success}",
+                expected=str(success),
+                actual=str(status),
+            )
+        elif 300 <= status < 400:
+            obs.report(
+                check_id,
+                f"answered with a redirect ({status}), which the documentation does not "
+                "describe; diglot never follows redirects",
+                expected=str(success),
+                actual=f"{status} Location: {obs.response.headers.get('location', '')}",
+            )
+        else:
+            obs.report(
+                check_id,
+                f"a request within every documented constraint was refused with {status}{reason}",
+                expected=str(success),
+                actual=f"{status} {_error_text(obs)}".strip(),
+            )
+        return True
+    allowed = {400} if expect is Expect.CLIENT_ERROR else {400, success}
+    if status in allowed:
+        return True
+    if 400 <= status < 500:
+        obs.report(
+            check_id,
+            f"the documented error status is 400, got {status}{reason}",
+            expected=" or ".join(str(s) for s in sorted(allowed)),
+            actual=str(status),
+            severity=Severity.WARNING,
+        )
+    elif 200 <= status < 300:
+        obs.report(
+            check_id,
+            f"a request the documentation rules out was accepted{reason}",
+            expected=" or ".join(str(s) for s in sorted(allowed)),
+            actual=str(status),
+        )
+    else:
+        obs.report(
+            check_id,
+            f"answered {status}, which the documentation does not describe{reason}",
+            expected=" or ".join(str(s) for s in sorted(allowed)),
+            actual=str(status),
+        )
+    return True
+
+
+def _check_for_rule(rule: str) -> str:
+    """Which check judges the status of a case that exercises ``rule``."""
+    if rule.startswith("limits."):
+        return "semantics.limits"
+    if rule.startswith("permissionProfile."):
+        return "semantics.create_groups"
+    return "protocol.status_code"
+
+
+def _error_text(obs: Observation) -> str:
+    data = obs.data
+    if isinstance(data, dict):
+        return " ".join(str(data.get(key, "")) for key in ("errorCode", "message")).strip()
+    return ""
+
+
+@check(
+    "protocol.server_error",
+    Family.PROTOCOL,
+    "No input, however wrong, makes the server answer 5xx.",
+)
+def no_server_error(obs: Observation) -> bool:
+    if obs.response is None:
+        return False
+    if obs.status >= 500:
+        what = obs.case.note or f"a {obs.case.kind} request"
+        obs.report(
+            "protocol.server_error",
+            f"server error {obs.status} for {what}",
+            expected="a documented status (2xx, or 400 with errorDetails)",
+            actual=f"{obs.status} {obs.response.body[:200].decode('utf-8', 'replace')}",
+        )
+    return True
+
+
+_JSON_TYPES = ("application/json",)
+_XML_TYPES = ("application/xml", "text/xml")
+
+
+@check(
+    "protocol.content_type",
+    Family.PROTOCOL,
+    "Content-Type is present and matches the representation asked for with Accept.",
+)
+def content_type_conformance(obs: Observation) -> bool:
+    response = obs.response
+    if response is None or obs.status >= 500 or 300 <= obs.status < 400 or obs.status == 204:
+        return False
+    if not response.body:
+        return False
+    media = response.media_type
+    wanted = obs.case.content_type
+    if not media:
+        obs.report(
+            "protocol.content_type",
+            "the response has a body but no Content-Type header",
+            expected="application/xml" if wanted == "xml" else "application/json",
+            actual="(no Content-Type)",
+        )
+        return True
+    ok = (
+        media in _XML_TYPES or media.endswith("+xml")
+        if wanted == "xml"
+        else media in _JSON_TYPES or media.endswith("+json")
+    )
+    if not ok:
+        obs.report(
+            "protocol.content_type",
+            f"asked for {wanted.upper()} with Accept, the response says {media}",
+            expected="application/xml or text/xml" if wanted == "xml" else "application/json",
+            actual=response.headers.get("content-type", ""),
+        )
+    return True
+
+
+@check(
+    "protocol.error_shape",
+    Family.PROTOCOL,
+    "A 400 answer is an errorDetails object with an errorCode and a message, in the "
+    "representation asked for.",
+)
+def error_shape_conformance(obs: Observation) -> bool:
+    if obs.response is None or obs.status != 400:
+        return False
+    if obs.problem is not None:
+        return True  # schema.body reports an unreadable body
+    if obs.body_format == "xml" and obs.root is not None:
+        root = obs.root
+        expected_tag = f"{{{RESTAPI_NS}}}errorDetails"
+        if root.tag != expected_tag:
+            obs.report(
+                "protocol.error_shape",
+                "the 400 body is not an errorDetails element",
+                expected=expected_tag,
+                actual=str(root.tag),
+                location="/" + str(root.tag),
+            )
+            return True
+    data = obs.data
+    if not isinstance(data, dict):
+        obs.report(
+            "protocol.error_shape",
+            "the 400 body is not an errorDetails object",
+            expected='{"errorCode": "...", "message": "..."}',
+            actual=show(data),
+        )
+        return True
+    missing = [key for key in ("errorCode", "message") if key not in data]
+    if missing:
+        obs.report(
+            "protocol.error_shape",
+            f"the 400 body lacks {' and '.join(missing)}",
+            expected="errorDetails with errorCode and message",
+            actual=show(data),
+            location="",
+        )
+    elif not isinstance(data.get("errorCode"), str) or not data["errorCode"]:
+        obs.report(
+            "protocol.error_shape",
+            "errorCode is empty or not a string",
+            expected="a non-empty errorCode",
+            actual=show(data.get("errorCode")),
+            location="/errorCode",
+        )
+    return True

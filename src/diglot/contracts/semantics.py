@@ -1,0 +1,404 @@
+"""Semantic checks: what the server did agrees with what was asked and what it holds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from diglot._findings import Family, Severity
+from diglot._types import JSONValue
+from diglot.contracts._base import CheckInfo, Observation, check, pointer, register, show
+
+IGNORED_MARKER = "diglot-ignored-"
+"""Prefix of values that strategies put in properties the server must ignore."""
+
+register(
+    CheckInfo(
+        "semantics.limits",
+        Family.SEMANTICS,
+        "Documented limits hold: at most 500 users per create-users request.",
+        operations=frozenset({"createUsers"}),
+    )
+)
+register(
+    CheckInfo(
+        "semantics.persistence",
+        Family.SEMANTICS,
+        "What was created is found afterwards: a new group is listed, and searching for its "
+        "name finds it; creating the same user twice gives the duplicate error.",
+        operations=frozenset({"listGroups", "createGroups", "createUsers"}),
+        multi=True,
+    )
+)
+
+
+def entry_failed(entry: JSONValue | Mapping[str, JSONValue]) -> bool:
+    """Whether a batch entry carries an error (errorDetails with a code other than SUCCESS)."""
+    if not isinstance(entry, Mapping):
+        return False
+    details = entry.get("errorDetails")
+    if not isinstance(details, dict):
+        return False
+    code = details.get("errorCode")
+    return bool(code) and code != "SUCCESS"
+
+
+def _items(data: JSONValue | Mapping[str, JSONValue], key: str) -> list[JSONValue]:
+    if isinstance(data, Mapping):
+        items = data.get(key)
+        if isinstance(items, list):
+            return items
+    return []
+
+
+def _text(value: JSONValue) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, str)):
+        return str(value)
+    return None
+
+
+@check(
+    "semantics.filters",
+    Family.SEMANTICS,
+    "Filters are honoured: every group listed with search_text has it in its name "
+    "(case-insensitive), every group listed with group_type is of that type.",
+    operations=frozenset({"listGroups", "listSigningGroups"}),
+)
+def filters_honoured(obs: Observation) -> bool:
+    if obs.status != 200 or obs.problem is not None:
+        return False
+    query = obs.case.query
+    search = query.get("search_text")
+    group_type = query.get("group_type")
+    if not search and not group_type:
+        return False
+    # signing groups document no semantics for group_type: a mismatch there is a warning
+    severity = (
+        Severity.WARNING
+        if obs.operation.operation_id == "listSigningGroups"
+        else Severity.VIOLATION
+    )
+    for index, group in enumerate(_items(obs.data, "groups")):
+        if not isinstance(group, dict):
+            continue
+        name = _text(group.get("groupName"))
+        if search and name is not None and search.casefold() not in name.casefold():
+            obs.report(
+                "semantics.filters",
+                f"search_text={search!r} listed a group whose name does not contain it",
+                expected=f"a groupName containing {search!r}",
+                actual=show(name),
+                location=pointer("groups", index, "groupName"),
+            )
+        kind = _text(group.get("groupType"))
+        if group_type and kind is not None and kind.casefold() != group_type.casefold():
+            obs.report(
+                "semantics.filters",
+                f"group_type={group_type!r} listed a group of another type",
+                expected=group_type,
+                actual=show(kind),
+                location=pointer("groups", index, "groupType"),
+                severity=severity,
+            )
+    return True
+
+
+@check(
+    "semantics.identity",
+    Family.SEMANTICS,
+    "Every item of a list has its own id: no two groups (or signing groups) share one.",
+    operations=frozenset({"listGroups", "listSigningGroups", "createGroups"}),
+)
+def ids_unique(obs: Observation) -> bool:
+    if obs.status not in (200, 201) or obs.problem is not None:
+        return False
+    key = "signingGroupId" if obs.operation.operation_id == "listSigningGroups" else "groupId"
+    seen: dict[str, int] = {}
+    for index, group in enumerate(_items(obs.data, "groups")):
+        if not isinstance(group, dict):
+            continue
+        value = _text(group.get(key))
+        if not value:
+            continue
+        if value in seen:
+            obs.report(
+                "semantics.identity",
+                f"{key} {value!r} is given to two items",
+                expected="a distinct id per item",
+                actual=f"items {seen[value]} and {index}",
+                location=pointer("groups", index, key),
+            )
+        else:
+            seen[value] = index
+    return True
+
+
+@check(
+    "semantics.include_users",
+    Family.SEMANTICS,
+    "Signing-group members are listed when include_users=true; without it the documentation "
+    "implies they are not (a warning).",
+    operations=frozenset({"listSigningGroups"}),
+)
+def include_users_honoured(obs: Observation) -> bool:
+    if obs.status != 200 or obs.problem is not None:
+        return False
+    if obs.case.query.get("include_users", "").lower() == "true":
+        return True
+    for index, group in enumerate(_items(obs.data, "groups")):
+        if isinstance(group, dict) and _items(group, "users"):
+            obs.report(
+                "semantics.include_users",
+                "members listed although include_users was not true",
+                expected="no users",
+                actual=f"{len(_items(group, 'users'))} users",
+                location=pointer("groups", index, "users"),
+                severity=Severity.WARNING,
+            )
+            break
+    return True
+
+
+@check(
+    "semantics.create_groups",
+    Family.SEMANTICS,
+    "Create groups answers one entry per group sent, echoing its groupName with a new "
+    "groupId, uses only groupName and permissionProfileId (other properties are ignored), "
+    "and an unknown permissionProfileId is an error.",
+    operations=frozenset({"createGroups"}),
+)
+def groups_created_as_asked(obs: Observation) -> bool:
+    if obs.status != obs.operation.success_status or obs.problem is not None:
+        return False
+    sent = _items(obs.case.body, "groups")
+    answered = _items(obs.data, "groups")
+    if not sent:
+        return False
+    if len(answered) != len(sent):
+        obs.report(
+            "semantics.create_groups",
+            f"{len(sent)} groups sent, {len(answered)} answered",
+            expected=f"{len(sent)} entries",
+            actual=f"{len(answered)} entries",
+            location="/groups",
+        )
+    by_name = {
+        _text(a.get("groupName")): (i, a) for i, a in enumerate(answered) if isinstance(a, dict)
+    }
+    for index, request in enumerate(sent):
+        if not isinstance(request, dict):
+            continue
+        name = _text(request.get("groupName"))
+        found = by_name.get(name) if name else None
+        if found is None and index < len(answered) and isinstance(answered[index], dict):
+            found = (index, answered[index])  # type: ignore[assignment]
+        if found is None:
+            continue
+        at, entry = found
+        assert isinstance(entry, dict)
+        _judge_group_entry(obs, request, entry, at)
+    return True
+
+
+def _judge_group_entry(
+    obs: Observation, request: Mapping[str, JSONValue], entry: Mapping[str, JSONValue], at: int
+) -> None:
+    failed = entry_failed(entry)
+    profile = _text(request.get("permissionProfileId"))
+    if obs.case.rule == "permissionProfile.unknown" and profile is not None:
+        if not failed:
+            obs.report(
+                "semantics.create_groups",
+                f"a group was created with permissionProfileId {profile}, which does not "
+                "exist; the documentation says that is an error",
+                expected="400, or errorDetails on the entry",
+                actual=show(dict(entry)),
+                location=pointer("groups", at),
+            )
+        return
+    if failed or "groupName" not in request:
+        return
+    if _text(entry.get("groupName")) != _text(request.get("groupName")):
+        obs.report(
+            "semantics.create_groups",
+            "the created group's groupName is not the one sent",
+            expected=show(request.get("groupName")),
+            actual=show(entry.get("groupName")),
+            location=pointer("groups", at, "groupName"),
+        )
+    if not _text(entry.get("groupId")):
+        obs.report(
+            "semantics.create_groups",
+            "a created group has no groupId",
+            expected="a new groupId",
+            actual=show(dict(entry)),
+            location=pointer("groups", at),
+        )
+    for key, value in request.items():
+        if key in ("groupName", "permissionProfileId"):
+            continue
+        if isinstance(value, str) and value.startswith(IGNORED_MARKER) and entry.get(key) == value:
+            obs.report(
+                "semantics.create_groups",
+                f"the property {key!r} was used, though the documentation says create groups "
+                "ignores every property but groupName and permissionProfileId",
+                expected=f"{key} not taken from the request",
+                actual=show(entry.get(key)),
+                location=pointer("groups", at, key),
+            )
+        if key == "users" and value and _items(entry, "users"):
+            obs.report(
+                "semantics.create_groups",
+                "the users sent with a new group were added to it, though create groups "
+                "ignores every property but groupName and permissionProfileId",
+                expected="no users",
+                actual=show(entry.get("users")),
+                location=pointer("groups", at, "users"),
+            )
+    if profile is not None and _text(entry.get("permissionProfileId")) not in (None, profile):
+        obs.report(
+            "semantics.create_groups",
+            "the created group's permissionProfileId is not the one sent",
+            expected=profile,
+            actual=show(entry.get("permissionProfileId")),
+            location=pointer("groups", at, "permissionProfileId"),
+            severity=Severity.WARNING,
+        )
+
+
+@check(
+    "semantics.create_users",
+    Family.SEMANTICS,
+    "Create users answers one newUsers entry per user sent: created ones with a userId and "
+    "the userName and email sent; one without userName or email, or already in the account, "
+    "with errorDetails (USER_ALREADY_EXISTS_IN_ACCOUNT for an existing one).",
+    operations=frozenset({"createUsers"}),
+)
+def users_created_as_asked(obs: Observation) -> bool:
+    if obs.status != obs.operation.success_status or obs.problem is not None:
+        return False
+    sent = _items(obs.case.body, "newUsers")
+    answered = _items(obs.data, "newUsers")
+    if not sent:
+        return False
+    if len(answered) != len(sent):
+        obs.report(
+            "semantics.create_users",
+            f"{len(sent)} users sent, {len(answered)} answered",
+            expected=f"{len(sent)} newUsers entries",
+            actual=f"{len(answered)} entries",
+            location="/newUsers",
+        )
+    duplicate = obs.case.rule == "duplicates.user"
+    for index, request in enumerate(sent):
+        if not isinstance(request, dict) or index >= len(answered):
+            continue
+        entry = _match_user(request, answered, index)
+        if entry is None:
+            continue
+        at, answer = entry
+        failed = entry_failed(answer)
+        where = pointer("newUsers", at)
+        email = _text(request.get("email"))
+        name = _text(request.get("userName"))
+        if not email or not name:
+            if not failed:
+                missing = "email" if not email else "userName"
+                obs.report(
+                    "semantics.create_users",
+                    f"a user without {missing} was created; the documentation requires "
+                    "userName and email for each new user",
+                    expected="errorDetails on the entry (or 400)",
+                    actual=show(answer),
+                    location=where,
+                )
+            continue
+        if duplicate:
+            if not failed:
+                obs.report(
+                    "semantics.create_users",
+                    "a user whose userName and email already exist was created again",
+                    expected="errorDetails USER_ALREADY_EXISTS_IN_ACCOUNT",
+                    actual=show(answer),
+                    location=where,
+                )
+            else:
+                details = answer.get("errorDetails")
+                code = details.get("errorCode") if isinstance(details, dict) else None
+                if code != "USER_ALREADY_EXISTS_IN_ACCOUNT":
+                    obs.report(
+                        "semantics.create_users",
+                        "an existing user is reported with another error code than documented",
+                        expected="USER_ALREADY_EXISTS_IN_ACCOUNT",
+                        actual=show(code),
+                        location=where + "/errorDetails/errorCode",
+                        severity=Severity.WARNING,
+                    )
+            continue
+        if failed:
+            obs.report(
+                "semantics.create_users",
+                "a new user with a userName and a valid email was not created",
+                expected="a created user (userId, no errorDetails)",
+                actual=show(answer.get("errorDetails")),
+                location=where + "/errorDetails",
+            )
+            continue
+        if not _text(answer.get("userId")):
+            obs.report(
+                "semantics.create_users",
+                "a created user has no userId",
+                expected="a userId",
+                actual=show(answer),
+                location=where,
+            )
+        got_email = _text(answer.get("email"))
+        if got_email is not None and got_email.casefold() != email.casefold():
+            obs.report(
+                "semantics.create_users",
+                "the created user's email is not the one sent",
+                expected=email,
+                actual=got_email,
+                location=where + "/email",
+            )
+    return True
+
+
+def _match_user(
+    request: Mapping[str, JSONValue], answered: list[JSONValue], index: int
+) -> tuple[int, dict[str, JSONValue]] | None:
+    email = _text(request.get("email"))
+    if email:
+        for at, entry in enumerate(answered):
+            if (
+                isinstance(entry, dict)
+                and (_text(entry.get("email")) or "").casefold() == email.casefold()
+            ):
+                return at, entry
+    entry = answered[index]
+    return (index, entry) if isinstance(entry, dict) else None
+
+
+def judge_listed(list_obs: Observation, created: Mapping[str, str]) -> None:
+    """Groups created earlier (name -> groupId) must be in a list that should hold them."""
+    listed = {
+        _text(g.get("groupName")): _text(g.get("groupId"))
+        for g in _items(list_obs.data, "groups")
+        if isinstance(g, dict)
+    }
+    for name, group_id in created.items():
+        if name not in listed:
+            list_obs.report(
+                "semantics.persistence",
+                f"the group {name!r} (groupId {group_id}) was created but is not listed",
+                expected=f"{name!r} in the list",
+                actual=f"{len(listed)} groups listed, not that one",
+            )
+        elif group_id and listed[name] and listed[name] != group_id:
+            list_obs.report(
+                "semantics.persistence",
+                f"the group {name!r} is listed with another groupId than it was created with",
+                expected=group_id,
+                actual=str(listed[name]),
+            )

@@ -1,0 +1,648 @@
+"""The one core: drive the strategies against an implementation and judge every exchange.
+
+``iter_run(config)`` yields events as it goes (the CLI draws progress from them, the pytest
+plugin and the reports only consume them); ``run(config)`` returns the final ``RunResult``.
+
+Phases, per operation × content type:
+
+1. generated cases (hypothesis): valid, boundary and invalid requests, each answer judged by
+   every single-exchange check; a violation fails the hypothesis example, so hypothesis
+   shrinks it to a minimal case, whose finding is listed first;
+2. equivalence (GET operations): the same request in JSON and in XML must agree;
+3. pagination walks (list groups): by ``start_position`` and by following ``nextUri`` /
+   ``previousUri``, every item once;
+4. stateful sequences (unless read-only): create groups, then find them by ``search_text``;
+   create users, then create them again and expect the duplicate error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from diglot._config import RunConfig
+from diglot._exchange import Case, CaseKind, Exchange, Expect, Request
+from diglot._findings import Finding, Severity
+from diglot._redact import Redactor
+from diglot._results import CheckResult, RunResult
+from diglot._transport import Limits, Transport
+from diglot._types import JSONValue
+from diglot.contracts import CHECKS, Observation, run_single_checks
+from diglot.contracts.equivalence import judge_pair
+from diglot.contracts.pagination import Page, judge_link, judge_walk, resolve_link
+from diglot.contracts.semantics import entry_failed, judge_listed
+from diglot.errors import ContractViolation, TargetUnreachable, UsageError
+from diglot.specs import Spec, load_spec
+from diglot.strategies import Names, explicit_cases, from_operation
+
+if TYPE_CHECKING:
+    from diglot.specs._model import Operation
+
+MEDIA = {"json": "application/json", "xml": "application/xml"}
+MAX_WALK_PAGES = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A phase of one operation × content type has made progress."""
+
+    operation: str
+    content_type: str
+    phase: str
+    requests: int
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """The run is over; ``result`` holds everything."""
+
+    result: RunResult
+
+
+Event = Progress | Finished
+
+
+class BudgetExhausted(Exception):
+    """The run's request budget (``--max-requests``) is spent."""
+
+
+@dataclass
+class _Session:
+    config: RunConfig
+    spec: Spec
+    transport: Transport
+    base_url: str
+    account_id: str
+    seed: int
+    names: Names
+    result: RunResult
+    table: dict[tuple[str, str, str], CheckResult] = field(default_factory=dict)
+    sent: int = 0
+    latest_violation: Finding | None = None
+    """The first violation recorded since it was last reset (drives hypothesis shrinking)."""
+
+    # -- sending ----------------------------------------------------------------------------
+    def request_for(self, case: Case) -> Request:
+        operation = self.spec.operation(case.operation)
+        path = operation.path
+        for name, value in case.path_parameters.items():
+            path = path.replace("{" + name + "}", value)
+        url = self.base_url.rstrip("/") + path
+        if case.query:
+            url += "?" + urlencode(dict(case.query))
+        headers = {"Accept": MEDIA[case.content_type]}
+        body = b""
+        if case.raw_body is not None:
+            body = case.raw_body
+        elif case.body_format is not None and operation.request_body is not None:
+            if case.body_format == "xml":
+                assert isinstance(case.body, dict)
+                body = self.spec.codec.encode(operation.request_body.xml_root, case.body)
+            else:
+                body = json.dumps(case.body, ensure_ascii=False).encode("utf-8")
+            headers["Content-Type"] = MEDIA[case.body_format]
+        headers.update(case.headers)
+        return Request(
+            operation.method, url, headers, body, authenticated=self.config.token is not None
+        )
+
+    def send(self, case: Case) -> Exchange:
+        return self.send_request(case, self.request_for(case))
+
+    def send_request(self, case: Case, request: Request) -> Exchange:
+        limit = self.config.max_requests
+        if limit is not None and self.sent >= limit:
+            raise BudgetExhausted
+        self.sent += 1
+        response, failure = self.transport.send(request)
+        return Exchange(case, request, response, failure)
+
+    # -- judging ----------------------------------------------------------------------------
+    def row(self, operation: str, content_type: str, check_id: str) -> CheckResult:
+        key = (operation, content_type, check_id)
+        row = self.table.get(key)
+        if row is None:
+            info = CHECKS[check_id]
+            row = CheckResult(operation, content_type, check_id, info.family, info.description)
+            self.table[key] = row
+        return row
+
+    def observe(self, exchange: Exchange) -> Observation:
+        """Judge one exchange with every single-exchange check and record the findings."""
+        obs = Observation(self.spec, exchange, seed=self.seed)
+        case = exchange.case
+        if exchange.response is None:
+            obs.report(
+                "protocol.transport",
+                f"the request failed: {exchange.failure or 'no response'}",
+                expected="a complete HTTP response",
+                actual=exchange.failure or "",
+            )
+            self.row(case.operation, case.content_type, "protocol.transport").exchanges += 1
+        else:
+            self.row(case.operation, case.content_type, "protocol.transport").exchanges += 1
+            for info, applied in run_single_checks(obs):
+                if applied:
+                    self.row(case.operation, case.content_type, info.id).exchanges += 1
+        self.record(obs)
+        return obs
+
+    def record(self, obs: Observation) -> None:
+        for finding in obs.findings:
+            if finding.severity is Severity.VIOLATION and self.latest_violation is None:
+                self.latest_violation = finding
+            self.row(finding.operation, finding.content_type, finding.check).add(finding)
+        obs.findings.clear()
+
+    def judged(self, obs: Observation, check_id: str) -> None:
+        """Count one judgement of a multi-exchange check, then record its findings."""
+        self.row(obs.case.operation, obs.case.content_type, check_id).exchanges += 1
+        self.record(obs)
+
+
+@functools.cache
+def _violation_type(check_id: str) -> type[ContractViolation]:
+    """One exception class per check, so hypothesis shrinks each kind of failure separately."""
+    return type(f"Violation[{check_id}]", (ContractViolation,), {})
+
+
+def run(config: RunConfig) -> RunResult:
+    """Run the conformance suite and return its result (see ``iter_run``)."""
+    result: RunResult | None = None
+    for event in iter_run(config):
+        if isinstance(event, Finished):
+            result = event.result
+    assert result is not None
+    return result
+
+
+def iter_run(config: RunConfig) -> Iterator[Event]:
+    """Run the conformance suite, yielding progress events and, last, ``Finished``.
+
+    Raises:
+        UsageError: an unknown operation or an impossible option.
+        TargetUnreachable: the implementation cannot be used at all.
+    """
+    spec = load_spec()
+    operations = select_operations(spec, config.operations)
+    with contextlib.ExitStack() as stack:
+        base_url, account_id = _target(config, stack)
+        transport = stack.enter_context(
+            Transport(
+                base_url,
+                token=config.token,
+                limits=Limits(timeout=config.timeout),
+                rate_limit=config.rate_limit,
+            )
+        )
+        seed = config.seed if config.seed is not None else random.randrange(2**32)
+        from diglot import __version__
+
+        result = RunResult(
+            target=base_url if config.base_url else "embedded reference server",
+            account_id=account_id,
+            diglot_version=__version__,
+            seed=seed,
+            options=_options(config),
+            started_at=datetime.now(UTC),
+        )
+        session = _Session(
+            config, spec, transport, base_url, account_id, seed, Names(config.name_prefix), result
+        )
+        started = time.perf_counter()
+        _probe(session, operations)
+        pairs = [(op, ct) for op in operations for ct in config.content_types]
+        if config.shard is not None:
+            index, count = config.shard
+            pairs = pairs[index::count]
+        try:
+            for operation, content_type in pairs:
+                yield from _operation_phases(session, operation, content_type)
+        except BudgetExhausted:
+            result.errors.append(
+                f"the request budget (--max-requests {config.max_requests}) was spent; "
+                "checks after that point did not run"
+            )
+        _finish(session, operations, pairs)
+        result.duration = time.perf_counter() - started
+        result.requests = session.sent
+    yield Finished(result)
+
+
+def select_operations(spec: Spec, wanted: tuple[str, ...]) -> list[Operation]:
+    if not wanted:
+        return list(spec.operations)
+    return [spec.operation(name) for name in wanted]
+
+
+def _target(config: RunConfig, stack: contextlib.ExitStack) -> tuple[str, str]:
+    if config.base_url is not None:
+        if not config.account_id:
+            raise UsageError(
+                "--account-id is required with --base-url: the account whose groups and users "
+                "diglot tests"
+            )
+        return config.base_url, config.account_id
+    from diglot.server import DEFAULT_ACCOUNT_ID, running
+
+    base_url = stack.enter_context(running(fault=config.fault))
+    return base_url, config.account_id or DEFAULT_ACCOUNT_ID
+
+
+def _options(config: RunConfig) -> dict[str, JSONValue]:
+    return {
+        "operations": list[JSONValue](config.operations),
+        "content_types": list[JSONValue](config.content_types),
+        "max_examples": config.max_examples,
+        "strict": config.strict,
+        "read_only": config.read_only,
+        "rate_limit": config.rate_limit,
+        "timeout": config.timeout,
+        "max_requests": config.max_requests,
+        "shrink": config.shrink,
+        "stateful": config.stateful,
+        "name_prefix": config.name_prefix,
+        "authenticated": config.token is not None,
+        "fault": config.fault,
+        "shard": f"{config.shard[0]}/{config.shard[1]}" if config.shard else None,
+    }
+
+
+def _probe(session: _Session, operations: list[Operation]) -> None:
+    """One plain list request: is anything there, and will it talk to us?"""
+    probe = next((op for op in operations if op.is_read_only), None) or session.spec.operation(
+        "listGroups"
+    )
+    case = Case(probe.operation_id, "json", {"accountId": session.account_id})
+    exchange = session.send(case)
+    if exchange.response is None:
+        raise TargetUnreachable(
+            f"{session.base_url} did not answer a plain GET {probe.path}: {exchange.failure}. "
+            "Check --base-url (the API's …/restapi base) and that the server is up."
+        )
+    status = exchange.response.status
+    if status in (401, 403):
+        raise TargetUnreachable(
+            f"{session.base_url} refused the request with {status}: set DIGLOT_TOKEN to a bearer "
+            "token with access to the account"
+        )
+    if status == 404:
+        raise TargetUnreachable(
+            f"GET {exchange.request.url} answered 404: is --base-url the …/restapi base and "
+            f"--account-id {session.account_id!r} right?"
+        )
+    session.observe(exchange)
+
+
+def _operation_phases(
+    session: _Session, operation: Operation, content_type: str
+) -> Iterator[Event]:
+    config = session.config
+    op_id = operation.operation_id
+    if config.read_only and not operation.is_read_only:
+        for check_id, info in CHECKS.items():
+            if info.applies_to(op_id):
+                session.row(
+                    op_id, content_type, check_id
+                ).skip_reason = "--read-only: only GET requests are sent"
+        return
+    _generated(session, operation, content_type)
+    yield Progress(op_id, content_type, "generated", session.sent)
+    if operation.is_read_only and content_type == "xml" and "json" in config.content_types:
+        _equivalence(session, operation)
+        yield Progress(op_id, content_type, "equivalence", session.sent)
+    if config.stateful and op_id == "listGroups":
+        _walks(session, content_type)
+        yield Progress(op_id, content_type, "pagination", session.sent)
+    if config.stateful and not config.read_only and op_id in ("createGroups", "createUsers"):
+        _stateful(session, operation, content_type)
+        yield Progress(op_id, content_type, "stateful", session.sent)
+
+
+def _generated(session: _Session, operation: Operation, content_type: str) -> None:
+    from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
+    from hypothesis import seed as hypothesis_seed
+
+    strategy = from_operation(
+        operation,
+        spec=session.spec,
+        content_type=content_type,
+        account_id=session.account_id,
+        names=session.names,
+    )
+    minimal: list[Finding] = []
+    explicit = explicit_cases(
+        operation,
+        spec=session.spec,
+        content_type=content_type,
+        account_id=session.account_id,
+        names=session.names,
+    )
+
+    @settings(
+        max_examples=session.config.max_examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate, *([Phase.shrink] if session.config.shrink else [])],
+        report_multiple_bugs=True,
+        print_blob=False,
+        verbosity=Verbosity.quiet,
+    )
+    @hypothesis_seed(session.seed)
+    @given(case=strategy)
+    def exercise(case: Case) -> None:
+        session.latest_violation = None
+        session.observe(session.send(case))
+        latest = session.latest_violation
+        if latest is not None:
+            raise _violation_type(latest.check)(latest)
+
+    for case in explicit:
+        exercise = example(case=case)(exercise)
+    try:
+        exercise()
+    except BudgetExhausted:
+        raise
+    except BaseExceptionGroup as group:
+        minimal += [e.finding for e in _flatten(group) if isinstance(e, ContractViolation)]
+    except ContractViolation as violation:
+        minimal.append(violation.finding)
+    finally:
+        session.latest_violation = None
+    for finding in minimal:
+        row = session.row(finding.operation, finding.content_type, finding.check)
+        _promote(row, finding)
+
+
+def _flatten(group: BaseExceptionGroup[BaseException]) -> Iterator[BaseException]:
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            yield from _flatten(exc)
+        else:
+            yield exc
+
+
+def _promote(row: CheckResult, finding: Finding) -> None:
+    """Put the shrunk (minimal) example of a failure first in its result."""
+    for index, kept in enumerate(row.findings):
+        if kept.signature == finding.signature:
+            row.findings.insert(0, row.findings.pop(index))
+            return
+
+
+def _equivalence(session: _Session, operation: Operation) -> None:
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hypothesis_seed
+
+    strategy = from_operation(
+        operation,
+        spec=session.spec,
+        content_type="json",
+        account_id=session.account_id,
+        names=session.names,
+        kinds=(CaseKind.VALID,),
+    )
+
+    @settings(
+        max_examples=max(3, session.config.max_examples // 3),
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate],
+    )
+    @hypothesis_seed(session.seed)
+    @given(case=strategy)
+    def compare(case: Case) -> None:
+        first = session.observe(session.send(case))
+        xml_case = _with(case, content_type="xml")
+        second = session.observe(session.send(xml_case))
+        again = session.observe(session.send(case))
+        if first.response is None or again.response is None:
+            return
+        if first.status != again.status or first.data != again.data:
+            return  # the data changed between the requests: nothing to conclude
+        judge_pair(first, second)
+        session.judged(second, "equivalence.json_xml")
+
+    compare()
+
+
+def _with(case: Case, **changes: object) -> Case:
+    from dataclasses import replace
+
+    return replace(case, **changes)  # type: ignore[arg-type]
+
+
+def _walks(session: _Session, content_type: str) -> None:
+    """Walk the whole group list by start_position and by nextUri; check previousUri once."""
+    account = {"accountId": session.account_id}
+    first_case = Case("listGroups", content_type, account, {"count": "1"}, note="size probe")
+    first = session.observe(session.send(first_case))
+    page = Page.of(first.data)
+    if first.status != 200 or page is None or page.total_set_size is None:
+        return
+    total = page.total_set_size
+    count = max(1, min(100, -(-total // MAX_WALK_PAGES)))
+    if total > MAX_WALK_PAGES * 100:
+        session.row(
+            "listGroups", content_type, "pagination.walk"
+        ).skip_reason = f"the list holds {total} groups, more than a bounded walk covers"
+        return
+    # by start_position
+    ids: list[str] = []
+    totals: set[int] = set()
+    start = 0
+    last: Observation | None = None
+    for _ in range(MAX_WALK_PAGES + 2):
+        case = Case(
+            "listGroups",
+            content_type,
+            account,
+            {"count": str(count), "start_position": str(start)},
+            note=f"walk by start_position, count={count}",
+        )
+        last = session.observe(session.send(case))
+        current = Page.of(last.data)
+        if last.status != 200 or current is None:
+            return
+        totals.add(current.total_set_size or -1)
+        ids += [_group_id(item) for item in current.items]
+        if not current.items or start + len(current.items) >= (current.total_set_size or 0):
+            break
+        start += len(current.items)
+    if last is not None:
+        judge_walk(last, ids, totals, via=f"by start_position (count={count})")
+        session.judged(last, "pagination.walk")
+    # by nextUri, judging each link and the first previousUri
+    ids, totals = [], set()
+    case = Case("listGroups", content_type, account, {"count": str(count)}, note="walk by nextUri")
+    current_obs = session.observe(session.send(case))
+    checked_previous = False
+    for _ in range(MAX_WALK_PAGES + 2):
+        current = Page.of(current_obs.data)
+        if current_obs.status != 200 or current is None:
+            return
+        totals.add(current.total_set_size or -1)
+        ids += [_group_id(item) for item in current.items]
+        if current.previous_uri is not None and not checked_previous:
+            checked_previous = True
+            _follow(session, current_obs, "previousUri", current.previous_uri, content_type)
+        if current.next_uri is None:
+            break
+        reached = _follow(session, current_obs, "nextUri", current.next_uri, content_type)
+        if reached is None:
+            return
+        current_obs = reached
+    judge_walk(current_obs, ids, totals, via=f"by nextUri (count={count})")
+    session.judged(current_obs, "pagination.walk")
+
+
+def _group_id(item: object) -> str:
+    if isinstance(item, dict):
+        return str(item.get("groupId") or item.get("groupName") or json.dumps(item, sort_keys=True))
+    return json.dumps(item, sort_keys=True, default=str)
+
+
+def _follow(
+    session: _Session, obs: Observation, key: str, uri: str, content_type: str
+) -> Observation | None:
+    url = resolve_link(session.spec, session.base_url, session.account_id, uri)
+    reached: Observation | None = None
+    if url is not None:
+        from urllib.parse import parse_qsl, urlsplit
+
+        query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+        case = Case(
+            "listGroups",
+            content_type,
+            {"accountId": session.account_id},
+            query,
+            note=f"following {key}",
+        )
+        request = Request(
+            "GET",
+            url,
+            {"Accept": MEDIA[content_type]},
+            authenticated=session.config.token is not None,
+        )
+        reached = session.observe(session.send_request(case, request))
+    judge_link(obs, key, reached, url)
+    session.judged(obs, "pagination.links")
+    return reached
+
+
+def _stateful(session: _Session, operation: Operation, content_type: str) -> None:
+    account = {"accountId": session.account_id}
+    names = session.names
+    if operation.operation_id == "createGroups":
+        wanted = [names.group_name("stateful") for _ in range(2)]
+        case = Case(
+            "createGroups",
+            content_type,
+            account,
+            body={"groups": [{"groupName": name} for name in wanted]},
+            body_format=content_type,
+            note="create groups, then find them",
+        )
+        created_obs = session.observe(session.send(case))
+        if created_obs.status != operation.success_status:
+            return
+        created: dict[str, str] = {}
+        data = created_obs.data
+        for entry in _entries(data, "groups"):
+            if (
+                isinstance(entry, dict)
+                and not entry_failed(entry)
+                and entry.get("groupName") in wanted
+            ):
+                created[str(entry["groupName"])] = str(entry.get("groupId") or "")
+        for name, group_id in created.items():
+            search = Case(
+                "listGroups",
+                content_type,
+                account,
+                {"search_text": name, "count": "100"},
+                note=f"search for the group just created ({name})",
+            )
+            found = session.observe(session.send(search))
+            if found.status == 200 and found.problem is None:
+                judge_listed(found, {name: group_id})
+                session.judged(found, "semantics.persistence")
+    else:
+        users: list[JSONValue] = [
+            {"userName": names.user_name("stateful"), "email": names.email("s")} for _ in range(2)
+        ]
+        first = Case(
+            "createUsers",
+            content_type,
+            account,
+            body={"newUsers": users},
+            body_format=content_type,
+            note="create users (the first time)",
+        )
+        created_obs = session.observe(session.send(first))
+        data = created_obs.data
+        entries = _entries(data, "newUsers")
+        if created_obs.status != operation.success_status or any(entry_failed(e) for e in entries):
+            return
+        again = Case(
+            "createUsers",
+            content_type,
+            account,
+            body={"newUsers": users},
+            body_format=content_type,
+            kind=CaseKind.BOUNDARY,
+            expect=Expect.ENTRY_ERROR,
+            rule="duplicates.user",
+            note="create the same users again: the duplicate error is due",
+        )
+        duplicate = session.observe(session.send(again))
+        session.judged(duplicate, "semantics.persistence")
+
+
+def _entries(data: JSONValue, key: str) -> list[JSONValue]:
+    items = data.get(key) if isinstance(data, dict) else None
+    return items if isinstance(items, list) else []
+
+
+def _finish(
+    session: _Session, operations: list[Operation], pairs: list[tuple[Operation, str]]
+) -> None:
+    """Every check that applies gets a row, so nothing passes silently."""
+    for operation, content_type in pairs:
+        for check_id, info in CHECKS.items():
+            if not info.applies_to(operation.operation_id):
+                continue
+            if check_id == "equivalence.json_xml" and (
+                content_type != "xml" or not operation.is_read_only
+            ):
+                continue
+            row = session.row(operation.operation_id, content_type, check_id)
+            if row.exchanges == 0 and not row.skip_reason:
+                row.skip_reason = _why_not(session, operation, content_type, check_id)
+    session.result.results = sorted(
+        session.table.values(), key=lambda r: (r.operation, r.content_type, r.family, r.check)
+    )
+
+
+def _why_not(session: _Session, operation: Operation, content_type: str, check_id: str) -> str:
+    config = session.config
+    if check_id == "equivalence.json_xml" and "json" not in config.content_types:
+        return "needs both content types (--content-types json,xml)"
+    if CHECKS[check_id].multi and not config.stateful:
+        return "stateful phases are off"
+    return "no exchange this check applies to came up in this run"
+
+
+def redactor_for(config: RunConfig) -> Redactor:
+    return Redactor([config.token])

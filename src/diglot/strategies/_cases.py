@@ -1,0 +1,402 @@
+"""Request cases per operation and content type: valid, boundary and invalid.
+
+Valid cases stay inside every documented constraint, so the documented success status is
+due; boundary cases sit at and past the documented bounds; invalid cases break a documented
+rule. Bodies are data (``Case.body``) encoded as JSON or, by the spec's XML codec, as XML
+valid against the XSD, so both content types get the same generated content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+
+from diglot._exchange import Case, CaseKind, Expect
+from diglot._types import JSONValue
+from diglot.contracts.semantics import IGNORED_MARKER
+from diglot.strategies._names import Names
+
+if TYPE_CHECKING:
+    from diglot.specs import Spec
+    from diglot.specs._model import Operation
+
+GROUP_TYPES = ("AdminGroup", "EveryoneGroup", "CustomGroup")
+SIGNING_GROUP_TYPES = ("adminstrators", "everyone", "customGroup")
+USER_EXTRAS = ("company", "firstName", "lastName", "jobTitle", "userSettings")
+SAFE_STRING = "^[A-Za-z0-9][A-Za-z0-9 .&'-]{0,30}$"
+MALFORMED = {
+    "json": (b'{"groups": [', b"[1, 2", b"{'single': 'quotes'}", b"\xff\xfe{}"),
+    "xml": (b"<groupInformation><groups>", b"<a><b></a>", b"not xml at all", b"<x>&undefined;</x>"),
+}
+
+
+def from_operation(
+    operation: Operation,
+    *,
+    spec: Spec,
+    content_type: str,
+    account_id: str,
+    names: Names,
+    kinds: tuple[CaseKind, ...] = (CaseKind.VALID, CaseKind.BOUNDARY, CaseKind.INVALID),
+) -> st.SearchStrategy[Case]:
+    """Cases for one operation in one content type.
+
+    Args:
+        operation: the operation from ``diglot.specs``.
+        spec: the loaded spec (for schemas).
+        content_type: ``json`` or ``xml``: what ``Accept`` asks for and how bodies are encoded.
+        account_id: the account under test.
+        names: the run's name factory (unique, prefixed names).
+        kinds: which kinds of case to draw.
+
+    Returns:
+        A strategy of ``Case``. Valid cases are drawn most often; boundary and invalid ones
+        come from short explicit lists. Shrinking goes towards fewer query parameters, fewer
+        entries and shorter generated text.
+    """
+    builder = _BUILDERS[operation.operation_id]
+    make = _CaseMaker(operation.operation_id, content_type, account_id)
+    parts, _explicit = builder(make, spec, names)
+    chosen = [parts[kind] for kind in kinds if kind in parts]
+    if not chosen:
+        raise ValueError(f"no cases of kinds {kinds} for {operation.operation_id}")
+    weighted: list[st.SearchStrategy[Case]] = []
+    for kind in kinds:
+        if kind in parts:
+            weighted += [parts[kind]] * (3 if kind is CaseKind.VALID else 1)
+    return st.one_of(weighted)
+
+
+def explicit_cases(
+    operation: Operation, *, spec: Spec, content_type: str, account_id: str, names: Names
+) -> list[Case]:
+    """The boundary and invalid cases that every run sends once (hypothesis explicit examples).
+
+    Each documented rule (count bounds, the 500-user limit, entry errors, malformed bodies,
+    an unknown account...) is exercised on every run, however small ``max_examples`` is.
+    """
+    make = _CaseMaker(operation.operation_id, content_type, account_id)
+    return _BUILDERS[operation.operation_id](make, spec, names)[1]
+
+
+def _unknown_account(make: _CaseMaker) -> Case:
+    case = make(
+        kind=CaseKind.INVALID,
+        expect=Expect.CLIENT_ERROR,
+        rule="accountId.unknown",
+        note="an account that does not exist",
+    )
+    from dataclasses import replace
+
+    return replace(case, path_parameters={"accountId": "00000000-d1g1-0000-0000-000000000000"})
+
+
+Parts = tuple[dict[CaseKind, st.SearchStrategy[Case]], list[Case]]
+
+
+class _CaseMaker:
+    def __init__(self, operation: str, content_type: str, account_id: str) -> None:
+        self.operation = operation
+        self.content_type = content_type
+        self.account_id = account_id
+
+    def __call__(self, **fields: Any) -> Case:
+        if "body" in fields and "body_format" not in fields and fields.get("raw_body") is None:
+            fields["body_format"] = self.content_type
+        return Case(
+            operation=self.operation,
+            content_type=self.content_type,
+            path_parameters={"accountId": self.account_id},
+            **fields,
+        )
+
+
+def _digits(low: int, high: int) -> st.SearchStrategy[str]:
+    return st.integers(low, high).map(str)
+
+
+def _list_groups(make: _CaseMaker, spec: Spec, names: Names) -> Parts:
+    query = st.fixed_dictionaries(
+        {},
+        optional={
+            "count": _digits(1, 100),
+            "start_position": _digits(0, 60),
+            "search_text": st.one_of(
+                st.sampled_from(["a", "e", "Group", "&", "é", names.prefix]),
+                st.text(st.sampled_from(list("aeiourstln")), min_size=1, max_size=3),
+            ),
+            "group_type": st.sampled_from(GROUP_TYPES),
+        },
+    )
+    valid = query.map(lambda q: make(query=q, note=_describe(q)))
+    boundary = [
+        make(query={"count": "1"}, kind=CaseKind.BOUNDARY, note="count=1, the smallest"),
+        make(query={"count": "100"}, kind=CaseKind.BOUNDARY, note="count=100, the largest"),
+        make(
+            query={"count": "0"},
+            kind=CaseKind.BOUNDARY,
+            expect=Expect.CLIENT_ERROR,
+            rule="count.range",
+            note="count=0, below the documented minimum",
+        ),
+        make(
+            query={"count": "101"},
+            kind=CaseKind.BOUNDARY,
+            expect=Expect.CLIENT_ERROR,
+            rule="count.range",
+            note="count=101, above the documented maximum of 100",
+        ),
+        make(
+            query={"start_position": "1000000", "count": "10"},
+            kind=CaseKind.BOUNDARY,
+            note="start_position past the end: an empty page",
+        ),
+    ] + [
+        make(query={"group_type": kind}, kind=CaseKind.BOUNDARY, note=f"group_type={kind}")
+        for kind in GROUP_TYPES
+    ]
+    invalid = [
+        make(
+            query={"count": value},
+            kind=CaseKind.INVALID,
+            expect=Expect.CLIENT_ERROR,
+            rule="count.type",
+            note=f"count={value!r}, not a number",
+        )
+        for value in ("abc", "-1", "1.5")
+    ] + [
+        make(
+            query={"start_position": value},
+            kind=CaseKind.INVALID,
+            expect=Expect.CLIENT_ERROR,
+            rule="start_position.type",
+            note=f"start_position={value!r}, not a position",
+        )
+        for value in ("-1", "x")
+    ]
+    invalid.append(_unknown_account(make))
+    parts = {
+        CaseKind.VALID: valid,
+        CaseKind.BOUNDARY: st.sampled_from(boundary),
+        CaseKind.INVALID: st.sampled_from(invalid),
+    }
+    return parts, boundary + invalid
+
+
+def _describe(query: Mapping[str, str]) -> str:
+    return "&".join(f"{k}={v}" for k, v in query.items()) or "no query"
+
+
+def _create_groups(make: _CaseMaker, spec: Spec, names: Names) -> Parts:
+    ignored = st.fixed_dictionaries(
+        {},
+        optional={
+            "groupId": st.just(IGNORED_MARKER + "id"),
+            "groupType": st.just(IGNORED_MARKER + "type"),
+        },
+    )
+    group = st.builds(lambda name, extra: {"groupName": name, **extra}, names.groups(), ignored)
+    valid = st.lists(group, min_size=1, max_size=3).map(
+        lambda groups: make(body={"groups": groups}, note=f"create {len(groups)} group(s)")
+    )
+    unknown_profile = st.builds(
+        lambda name, profile: make(
+            body={"groups": [{"groupName": name, "permissionProfileId": profile}]},
+            kind=CaseKind.BOUNDARY,
+            expect=Expect.ENTRY_ERROR,
+            rule="permissionProfile.unknown",
+            note=f"permissionProfileId {profile!r} does not exist",
+        ),
+        names.groups(),
+        st.one_of(st.integers(10**14, 10**15 - 1), st.integers(10**14, 10**15 - 1).map(str)),
+    )
+    malformed = _malformed(make, {"groups": "not a list"}, "groups is not an array")
+    explicit = [
+        make(
+            body={"groups": [{"groupName": names.group_name("profile 1597")}]},
+            kind=CaseKind.BOUNDARY,
+            note="the seed example's shape: one group",
+        ),
+        make(
+            body={"groups": [{"groupName": names.group_name(), "permissionProfileId": 10**14 + 7}]},
+            kind=CaseKind.BOUNDARY,
+            expect=Expect.ENTRY_ERROR,
+            rule="permissionProfile.unknown",
+            note="permissionProfileId 100000000000007 (a JSON number) does not exist",
+        ),
+        make(
+            body={
+                "groups": [
+                    {
+                        "groupName": names.group_name("ignored"),
+                        "groupId": IGNORED_MARKER + "id",
+                        "groupType": IGNORED_MARKER + "type",
+                    }
+                ]
+            },
+            kind=CaseKind.BOUNDARY,
+            note="properties create groups must ignore (groupId, groupType)",
+        ),
+        *malformed,
+    ]
+    parts = {
+        CaseKind.VALID: valid,
+        CaseKind.BOUNDARY: unknown_profile,
+        CaseKind.INVALID: st.sampled_from(malformed),
+    }
+    return parts, explicit
+
+
+def _safe_strings(schema: Any, components: Mapping[str, Any]) -> Any:
+    """The schema with every free string constrained to what any server must accept."""
+    if isinstance(schema, dict):
+        if "$ref" in schema and isinstance(schema["$ref"], str):
+            target = components[schema["$ref"].rsplit("/", 1)[-1]]
+            return _safe_strings(target, components)
+        out = {
+            k: _safe_strings(v, components)
+            for k, v in schema.items()
+            if k not in ("xml", "description")
+        }
+        if out.get("type") == "string" and not {"enum", "pattern", "format", "const"} & out.keys():
+            out["pattern"] = SAFE_STRING
+        if "properties" in out:
+            out["additionalProperties"] = False  # documented properties only
+            out.pop("unevaluatedProperties", None)
+        return out
+    if isinstance(schema, list):
+        return [_safe_strings(item, components) for item in schema]
+    return schema
+
+
+def _create_users(make: _CaseMaker, spec: Spec, names: Names) -> Parts:
+    components = {name: spec.component(name) for name in ("userInformation", "userSettings")}
+    properties = components["userInformation"].get("properties")
+    assert isinstance(properties, dict)
+    extras_schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            key: _safe_strings(properties[key], components)
+            for key in USER_EXTRAS
+            if key in properties
+        },
+        "additionalProperties": False,
+    }
+    extras = from_schema(extras_schema)
+    user = st.builds(
+        lambda name, email, extra: {"userName": name, "email": email, **extra},
+        names.users(),
+        names.emails(),
+        extras,
+    )
+    valid = st.lists(user, min_size=1, max_size=3).map(
+        lambda users: make(body={"newUsers": users}, note=f"create {len(users)} user(s)")
+    )
+
+    def many(n: int) -> Callable[[int], Case]:
+        def build(_: int) -> Case:
+            users = [{"userName": names.user_name(), "email": names.email()} for _ in range(n)]
+            over = n > 500
+            return make(
+                body={"newUsers": users},
+                kind=CaseKind.BOUNDARY,
+                expect=Expect.CLIENT_ERROR if over else Expect.SUCCESS,
+                rule="limits.newUsers" if over else "",
+                note=f"{n} users in one request (the documented maximum is 500)",
+            )
+
+        return build
+
+    def incomplete(missing: str) -> Callable[[str, str], Case]:
+        def build(name: str, email: str) -> Case:
+            good = {"userName": names.user_name(), "email": names.email()}
+            bad = {"userName": name} if missing == "email" else {"email": email}
+            return make(
+                body={"newUsers": [good, bad]},
+                kind=CaseKind.INVALID,
+                expect=Expect.ENTRY_ERROR,
+                rule=f"entry.{missing}",
+                note=f"a new user without {missing}, beside a complete one",
+            )
+
+        return build
+
+    malformed = _malformed(make, {"newUsers": "not a list"}, "newUsers is not an array")
+    invalid = st.one_of(
+        st.builds(incomplete("email"), names.users(), names.emails()),
+        st.builds(incomplete("userName"), names.users(), names.emails()),
+        st.sampled_from(malformed),
+    )
+    explicit = [
+        many(500)(0),
+        many(501)(0),
+        incomplete("email")(names.user_name("no email"), ""),
+        incomplete("userName")("", names.email("noname")),
+        *malformed,
+    ]
+    # the 500/501-user bodies are sent once each (explicit), not drawn again and again
+    parts = {CaseKind.VALID: valid, CaseKind.INVALID: invalid}
+    return parts, explicit
+
+
+def _malformed(make: _CaseMaker, wrong_shape: JSONValue, shape_note: str) -> list[Case]:
+    fmt = make.content_type
+    media = "application/xml" if fmt == "xml" else "application/json"
+    cases = [
+        make(
+            raw_body=raw,
+            headers={"Content-Type": media},
+            kind=CaseKind.INVALID,
+            expect=Expect.CLIENT_ERROR,
+            rule="body.malformed",
+            note=f"a malformed {fmt.upper()} body",
+        )
+        for raw in MALFORMED[fmt]
+    ]
+    cases.append(
+        make(
+            body=wrong_shape,
+            kind=CaseKind.INVALID,
+            expect=Expect.CLIENT_ERROR,
+            rule="body.shape",
+            note=shape_note,
+        )
+    )
+    cases.append(
+        make(
+            raw_body=b"groupName=x",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            kind=CaseKind.INVALID,
+            expect=Expect.CLIENT_ERROR,
+            rule="body.media_type",
+            note="a body in an unsupported media type",
+        )
+    )
+    return cases
+
+
+def _list_signing_groups(make: _CaseMaker, spec: Spec, names: Names) -> Parts:
+    query = st.fixed_dictionaries(
+        {},
+        optional={
+            "include_users": st.sampled_from(["true", "false"]),
+            "group_type": st.sampled_from(SIGNING_GROUP_TYPES),
+        },
+    )
+    valid = query.map(lambda q: make(query=q, note=_describe(q)))
+    explicit = [
+        make(query={"include_users": "true"}, kind=CaseKind.BOUNDARY, note="include_users=true"),
+        _unknown_account(make),
+    ]
+    return {CaseKind.VALID: valid}, explicit
+
+
+_BUILDERS: dict[str, Callable[[_CaseMaker, Spec, Names], Parts]] = {
+    "listGroups": _list_groups,
+    "createGroups": _create_groups,
+    "createUsers": _create_users,
+    "listSigningGroups": _list_signing_groups,
+}
