@@ -9,7 +9,8 @@ from lxml import etree
 
 from diglot._types import JSONValue
 from diglot.errors import UsageError
-from diglot.specs import NAMESPACE, XSI, load_spec
+from diglot.specs import load_spec
+from diglot.specs._codec import NAMESPACE, XSI
 
 from .jsongen import XML_TEXT, from_schema, normalise
 

@@ -10,7 +10,8 @@ import pytest
 import schemathesis
 from openapi_spec_validator import validate
 
-from diglot.specs import NAMESPACE, bundled_file
+from diglot.specs import bundled_file
+from diglot.specs._codec import NAMESPACE
 
 COMPONENTS = {
     "groupInformation",

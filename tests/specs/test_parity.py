@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from diglot.specs import NAMESPACE, bundled_file, load_spec
+from diglot.specs import bundled_file, load_spec
+from diglot.specs._codec import NAMESPACE
 
 XS = {"xs": "http://www.w3.org/2001/XMLSchema"}
 DOC = json.loads(bundled_file("openapi.json"))

@@ -7,7 +7,8 @@ import threading
 import pytest
 
 from diglot.errors import UnknownOperation, UsageError
-from diglot.specs import NAMESPACE, load_spec
+from diglot.specs import load_spec
+from diglot.specs._codec import NAMESPACE
 from diglot.specs._model import SchemaError
 
 

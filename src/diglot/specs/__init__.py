@@ -15,15 +15,13 @@ gives the operations, compiled JSON Schema validators, the compiled XSD and the 
 
 from __future__ import annotations
 
-from diglot.specs._codec import NAMESPACE, XSI, XmlCodec
+from diglot.specs._codec import XmlCodec
 from diglot.specs._examples import example_names, read_example
 from diglot.specs._loader import bundled_file, load_spec
 from diglot.specs._model import Body, Operation, Parameter, SchemaError
 from diglot.specs._spec import Spec
 
 __all__ = [
-    "NAMESPACE",
-    "XSI",
     "Body",
     "Operation",
     "Parameter",

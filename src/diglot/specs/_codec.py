@@ -11,7 +11,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from lxml import etree
 
@@ -70,6 +70,11 @@ class XmlCodec:
     """
 
     __slots__ = ("_children", "_lookup", "_roots", "_wrappers")
+
+    NAMESPACE: ClassVar[str] = NAMESPACE
+    """The namespace of every body: ``http://www.docusign.com/restapi``."""
+    XSI: ClassVar[str] = XSI
+    """The XML Schema instance namespace (``xsi:nil``), bound to the prefix ``i``."""
 
     def __init__(self, xsd_document: etree._Element | etree._ElementTree) -> None:
         """Walk an XML Schema document (already known to compile) for its shapes.
