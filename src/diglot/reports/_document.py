@@ -1,0 +1,313 @@
+"""report.json: the machine-readable record of a run, and the way back to a ``RunResult``."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from diglot._exchange import Request, Response
+from diglot._findings import Family, Finding, Severity
+from diglot._results import CheckResult, RunResult
+from diglot.errors import ReportError
+from diglot.reports._scrub import TEXT_LIMIT, Scrubber
+
+if TYPE_CHECKING:
+    from diglot._redact import Redactor
+    from diglot._types import JSONValue
+
+REPORT_VERSION = "1.0"
+"""Version of the report.json layout: the major part changes when a reader would break."""
+
+SCHEMA_RESOURCE = "report.schema.json"
+
+
+def to_json(run: RunResult, *, redactor: Redactor | None = None) -> dict[str, JSONValue]:
+    """The run as a ``report.json`` document, every string redacted and every body an excerpt.
+
+    Args:
+        run: the run to record.
+        redactor: knows the bearer token; without one, only token-looking values and
+            credential headers are redacted.
+
+    Returns:
+        A JSON-ready dict valid against ``report.schema.json`` (see ``report_schema()``).
+
+    Example:
+        >>> doc = to_json(run, redactor=Redactor([token]))  # doctest: +SKIP
+        >>> doc["summary"]["failed"]  # doctest: +SKIP
+        2
+    """
+    scrub = Scrubber(redactor)
+    return {
+        "version": REPORT_VERSION,
+        "target": scrub.text(run.target),
+        "account_id": scrub.text(run.account_id),
+        "diglot_version": run.diglot_version,
+        "seed": run.seed,
+        "options": cast("dict[str, JSONValue]", scrub.value(dict(run.options))),
+        "started_at": run.started_at.isoformat(),
+        "duration": run.duration,
+        "requests": run.requests,
+        "summary": cast("dict[str, JSONValue]", run.summary()),
+        "errors": [scrub.text(error) for error in run.errors],
+        "results": [_result(result, scrub) for result in run.results],
+    }
+
+
+def _result(result: CheckResult, scrub: Scrubber) -> JSONValue:
+    return {
+        "operation": result.operation,
+        "content_type": result.content_type,
+        "check": result.check,
+        "family": result.family.value,
+        "description": scrub.text(result.description),
+        "status": result.status.value,
+        "exchanges": result.exchanges,
+        "occurrences": result.occurrences,
+        "omitted": result.omitted,
+        "skip_reason": scrub.text(result.skip_reason),
+        "findings": [_finding(f, result.count_of(f) or 1, scrub) for f in result.findings],
+    }
+
+
+def _finding(finding: Finding, count: int, scrub: Scrubber) -> JSONValue:
+    request: JSONValue = None
+    curl: JSONValue = None
+    if finding.request is not None:
+        raw = finding.request
+        body = scrub.raw_body(raw.body)
+        # A credential header means the request was authenticated: the curl line then
+        # reads the token from the environment instead of repeating "[REDACTED]".
+        headers = {k: v for k, v in raw.headers.items() if k.lower() != "authorization"}
+        clean = Request(
+            method=raw.method,
+            url=scrub.text(raw.url),
+            headers=scrub.headers(headers),
+            body=body.encode("utf-8"),
+            authenticated=raw.authenticated or len(headers) < len(raw.headers),
+        )
+        # From the redacted request, so the curl line never holds half a token where
+        # its body is cut.
+        curl = scrub.text(clean.to_curl())
+        request = {
+            "method": clean.method,
+            "url": clean.url,
+            "headers": cast("dict[str, JSONValue]", dict(clean.headers)),
+            "body": scrub.body(clean.body, pretty=False),
+            "authenticated": clean.authenticated,
+        }
+    response: JSONValue = None
+    if finding.response is not None:
+        res = finding.response
+        response = {
+            "status": res.status,
+            "headers": cast("dict[str, JSONValue]", scrub.headers(res.headers)),
+            "body": scrub.body(res.body, res.media_type, pretty=not res.truncated),
+            "elapsed": res.elapsed,
+            "truncated": res.truncated,
+        }
+    return {
+        "check": finding.check,
+        "family": finding.family.value,
+        "severity": finding.severity.value,
+        "message": scrub.text(finding.message),
+        "location": scrub.text(finding.location),
+        "expected": scrub.text(finding.expected, limit=TEXT_LIMIT),
+        "actual": scrub.text(finding.actual, limit=TEXT_LIMIT),
+        "count": count,
+        "seed": finding.seed,
+        "request": request,
+        "response": response,
+        "curl": curl,
+    }
+
+
+def prepare(run: RunResult, redactor: Redactor | None) -> tuple[RunResult, Scrubber]:
+    """The run as its report records it: redacted, excerpts in place of bodies.
+
+    Every renderer draws from this, so all four files show the same redacted excerpts.
+    """
+    return build(to_json(run, redactor=redactor)), Scrubber(redactor)
+
+
+@functools.cache
+def report_schema() -> dict[str, JSONValue]:
+    """The JSON Schema (2020-12) of ``report.json``, as shipped in the package."""
+    text = resources.files("diglot.reports").joinpath(SCHEMA_RESOURCE).read_text("utf-8")
+    return cast("dict[str, JSONValue]", json.loads(text))
+
+
+def validate(document: Mapping[str, JSONValue], *, source: str = "report") -> None:
+    """Check a document against ``report.schema.json``.
+
+    Raises:
+        ReportError: naming ``source``, the place in the document, and what is wrong there.
+    """
+    version = document.get("version")
+    if isinstance(version, str) and version.split(".")[0] != REPORT_VERSION.split(".")[0]:
+        raise ReportError(
+            f"{source}: report version {version} cannot be read by this diglot, which reads "
+            f"version {REPORT_VERSION.split('.')[0]}.x; re-render it with the diglot that wrote it"
+        )
+    errors = list(_validator().iter_errors(dict(document)))
+    if errors:
+        # The deepest error is the most specific one ("at /results/3/status", not "at /").
+        error = max(errors, key=lambda e: len(e.instance_path))
+        where = "/" + "/".join(str(part) for part in error.instance_path)
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise ReportError(
+            f"{source} is not a valid diglot report: at {where}: {error.message}{more}; "
+            "pass a report.json written by `diglot run` or `diglot report merge`"
+        )
+
+
+@functools.cache
+def _validator() -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(report_schema())
+
+
+def load(data: Mapping[str, JSONValue] | str | Path) -> tuple[dict[str, JSONValue], str]:
+    """Read a document from a mapping, JSON text, or a file path; return it and its name."""
+    if isinstance(data, Mapping):
+        return dict(data), "report"
+    if isinstance(data, str) and data.lstrip().startswith("{"):
+        source, text = "report", data
+    else:
+        path = Path(data)
+        source = str(path)
+        try:
+            text = path.read_text("utf-8")
+        except FileNotFoundError:
+            raise ReportError(
+                f"{source}: no such file; pass the report.json that a diglot run wrote"
+            ) from None
+        except IsADirectoryError:
+            raise ReportError(
+                f"{source} is a directory; pass the report.json file inside it"
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ReportError(f"{source} cannot be read: {exc}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReportError(
+            f"{source} is not JSON: line {exc.lineno} column {exc.colno}: {exc.msg}; "
+            "is it a report.json written by diglot?"
+        ) from None
+    if not isinstance(document, dict):
+        raise ReportError(
+            f"{source} holds a JSON {type(document).__name__}, not a report object; "
+            "pass a report.json written by diglot"
+        )
+    return document, source
+
+
+def from_json(data: Mapping[str, JSONValue] | str | Path) -> RunResult:
+    """Read a report back into a ``RunResult``.
+
+    Findings' requests and responses come back as ``Request`` and ``Response`` holding the
+    excerpts that the report kept, so ``to_json(from_json(doc)) == doc``.
+
+    Args:
+        data: a ``report.json`` document, its JSON text (a string starting with ``{``),
+            or the path of the file.
+
+    Raises:
+        ReportError: the file cannot be read, is not JSON, or is not a valid report; the
+            message names the file and the place in it.
+
+    Example:
+        >>> run = from_json(Path("reports/report.json"))  # doctest: +SKIP
+        >>> run.summary()["failed"]  # doctest: +SKIP
+        2
+    """
+    document, source = load(data)
+    validate(document, source=source)
+    return build(document, source=source)
+
+
+def build(document: Mapping[str, Any], *, source: str = "report") -> RunResult:
+    """A ``RunResult`` from an already validated document."""
+    try:
+        started_at = datetime.fromisoformat(document["started_at"])
+    except ValueError:
+        raise ReportError(
+            f"{source}: started_at {document['started_at']!r} is not an ISO 8601 date-time"
+        ) from None
+    run = RunResult(
+        target=document["target"],
+        account_id=document["account_id"],
+        diglot_version=document["diglot_version"],
+        seed=document["seed"],
+        options=dict(document["options"]),
+        started_at=started_at,
+        duration=document["duration"],
+        requests=document["requests"],
+        errors=list(document["errors"]),
+    )
+    for index, item in enumerate(document["results"]):
+        result = CheckResult(
+            operation=item["operation"],
+            content_type=item["content_type"],
+            check=item["check"],
+            family=Family(item["family"]),
+            description=item["description"],
+            exchanges=item["exchanges"],
+            occurrences=item["occurrences"],
+            omitted=item["omitted"],
+            skip_reason=item["skip_reason"],
+        )
+        for entry in item["findings"]:
+            finding = _read_finding(entry, result)
+            result.findings.append(finding)
+            result.counts[finding.signature] = entry["count"]
+        if result.status.value != item["status"]:
+            raise ReportError(
+                f"{source}: at /results/{index}: status {item['status']!r} contradicts its "
+                f"findings and exchanges (they make it {result.status.value!r}); "
+                "the file was edited or damaged"
+            )
+        run.results.append(result)
+    return run
+
+
+def _read_finding(entry: Mapping[str, Any], result: CheckResult) -> Finding:
+    request = entry["request"]
+    response = entry["response"]
+    return Finding(
+        check=entry["check"],
+        family=Family(entry["family"]),
+        severity=Severity(entry["severity"]),
+        message=entry["message"],
+        operation=result.operation,
+        content_type=result.content_type,
+        location=entry["location"],
+        expected=entry["expected"],
+        actual=entry["actual"],
+        request=None
+        if request is None
+        else Request(
+            method=request["method"],
+            url=request["url"],
+            headers=dict(request["headers"]),
+            body=request["body"].encode("utf-8"),
+            authenticated=request["authenticated"],
+        ),
+        response=None
+        if response is None
+        else Response(
+            status=response["status"],
+            headers=dict(response["headers"]),
+            body=response["body"].encode("utf-8"),
+            elapsed=response["elapsed"],
+            truncated=response["truncated"],
+        ),
+        seed=entry["seed"],
+    )

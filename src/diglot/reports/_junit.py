@@ -1,0 +1,155 @@
+"""junit.xml: one test case per operation × content type × check, for CI test views.
+
+The layout is the one Jenkins, GitLab and GitHub test reporters read (the Ant/Jenkins
+``junit-10.xsd`` shape): ``<testsuites>`` holding one ``<testsuite>`` per operation and
+content type, each check a ``<testcase classname="diglot.<operation>.<content_type>"
+name="<check>">``. A failed check carries ``<failure>`` with every kept finding's text; a
+warning passes and its text goes to ``<system-out>``; a skipped check carries ``<skipped>``
+with the reason. Run-level errors become one ``diglot.run`` test case with ``<error>``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from diglot._findings import Severity
+from diglot._results import CheckResult, RunResult, Status
+from diglot.reports._document import prepare
+from diglot.reports._scrub import xml_safe
+
+if TYPE_CHECKING:
+    from diglot._redact import Redactor
+
+MAX_FAILURE_TEXT = 64 * 1024
+"""Characters of finding text per test case; CI test views truncate long ones anyway."""
+
+
+MAX_MESSAGE = 500
+"""Characters of the ``message`` attribute, which CI views show on one line."""
+
+
+def skip_reason(result: CheckResult) -> str:
+    """Why a result is skipped, never empty."""
+    return result.skip_reason or "no exchange was judged by this check"
+
+
+def finding_text(result: CheckResult, *, limit: int = MAX_FAILURE_TEXT) -> str:
+    """Every kept finding of ``result`` described, with repeat counts and what was left out."""
+    blocks = []
+    for finding in result.findings:
+        count = result.count_of(finding)
+        text = finding.describe()
+        if count > 1:
+            head, _, rest = text.partition("\n")
+            text = f"{head}\n  Seen:     {count} times" + (f"\n{rest}" if rest else "")
+        blocks.append(text)
+    if result.omitted:
+        blocks.append(f"… {result.omitted} more distinct findings not kept (see report.json).")
+    text = "\n\n".join(blocks)
+    if len(text) > limit:
+        text = f"{text[:limit]}\n… {len(text) - limit} more characters (see report.json)"
+    return text
+
+
+def render_junit(run: RunResult, *, redactor: Redactor | None = None) -> bytes:
+    """The run as JUnit XML (UTF-8 bytes with an XML declaration).
+
+    Args:
+        run: the run to render.
+        redactor: knows the bearer token; token-looking values and credential headers are
+            redacted even without one.
+
+    Example:
+        >>> Path("reports/junit.xml").write_bytes(render_junit(run))  # doctest: +SKIP
+    """
+    clean, scrub = prepare(run, redactor)
+    return scrub.redactor.text(_render(clean)).encode("utf-8")
+
+
+def _render(run: RunResult) -> str:
+    summary = run.summary()
+    root = etree.Element("testsuites")
+    root.set("name", "diglot")
+    root.set("tests", str(len(run.results) + (1 if run.errors else 0)))
+    root.set("failures", str(summary["failed"]))
+    root.set("errors", str(1 if run.errors else 0))
+    root.set("time", f"{run.duration:.3f}")
+
+    suites: dict[str, list[CheckResult]] = {}
+    for result in run.results:
+        suites.setdefault(f"diglot.{result.operation}.{result.content_type}", []).append(result)
+    timestamp = run.started_at.replace(microsecond=0, tzinfo=None).isoformat()
+    for index, (name, results) in enumerate(suites.items()):
+        counts = {status: sum(r.status is status for r in results) for status in Status}
+        suite = etree.SubElement(root, "testsuite")
+        suite.set("name", name)
+        suite.set("tests", str(len(results)))
+        suite.set("failures", str(counts[Status.FAILED]))
+        suite.set("errors", "0")
+        suite.set("skipped", str(counts[Status.SKIPPED]))
+        suite.set("time", "0")
+        suite.set("timestamp", timestamp)
+        suite.set("id", str(index))
+        _properties(suite, run)
+        for result in results:
+            _testcase(suite, name, result)
+    if run.errors:
+        suite = etree.SubElement(root, "testsuite")
+        suite.set("name", "diglot.run")
+        suite.set("tests", "1")
+        suite.set("failures", "0")
+        suite.set("errors", "1")
+        suite.set("skipped", "0")
+        suite.set("time", f"{run.duration:.3f}")
+        suite.set("timestamp", timestamp)
+        suite.set("id", str(len(suites)))
+        _properties(suite, run)
+        case = etree.SubElement(suite, "testcase")
+        case.set("classname", "diglot.run")
+        case.set("name", "run errors")
+        error = etree.SubElement(case, "error")
+        error.set("message", xml_safe(run.errors[0]))
+        error.set("type", "diglot.run")
+        error.text = xml_safe("\n".join(run.errors))
+    body = etree.tostring(root, encoding="unicode", pretty_print=True)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body
+
+
+def _properties(suite: etree._Element, run: RunResult) -> None:
+    properties = etree.SubElement(suite, "properties")
+    for name, value in (
+        ("target", run.target),
+        ("account_id", run.account_id),
+        ("seed", str(run.seed)),
+        ("diglot_version", run.diglot_version),
+    ):
+        prop = etree.SubElement(properties, "property")
+        prop.set("name", name)
+        prop.set("value", xml_safe(value))
+
+
+def _testcase(suite: etree._Element, classname: str, result: CheckResult) -> None:
+    case = etree.SubElement(suite, "testcase")
+    case.set("classname", classname)
+    case.set("name", result.check)
+    case.set("time", "0")
+    status = result.status
+    if status is Status.SKIPPED:
+        skipped = etree.SubElement(case, "skipped")
+        skipped.set("message", xml_safe(skip_reason(result)))
+    elif status is Status.FAILED:
+        first = next(f for f in result.findings if f.severity is Severity.VIOLATION)
+        message = first.message
+        if len(message) > MAX_MESSAGE:
+            message = message[:MAX_MESSAGE] + "…"
+        if len(result.findings) > 1 or result.omitted:
+            message += f" (and {len(result.findings) - 1 + result.omitted} more findings)"
+        failure = etree.SubElement(case, "failure")
+        failure.set("message", xml_safe(message))
+        failure.set("type", first.check)
+        failure.text = xml_safe(finding_text(result))
+    elif status is Status.WARNING:
+        out = etree.SubElement(case, "system-out")
+        out.text = xml_safe(finding_text(result))

@@ -1,0 +1,150 @@
+"""summary.md: a short summary for a CI step summary or a merge-request comment."""
+
+from __future__ import annotations
+
+import html
+import re
+import shlex
+from typing import TYPE_CHECKING
+
+from diglot._findings import Severity
+from diglot._results import CheckResult, RunResult, Status
+from diglot.reports._document import prepare
+
+if TYPE_CHECKING:
+    from diglot._redact import Redactor
+
+MAX_ROWS = 25
+"""Rows of the failed / warning table; the rest are counted."""
+CELL_LIMIT = 160
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def verdict(run: RunResult) -> tuple[str, str]:
+    """An icon and a one-line verdict for the run."""
+    summary = run.summary()
+    if summary["failed"]:
+        return "❌", f"{summary['failed']} of {len(run.results)} checks failed"
+    if run.errors:
+        return "⛔", f"the run could not complete: {len(run.errors)} error(s)"
+    if summary["warning"]:
+        return "⚠️", f"conformant, with warnings on {summary['warning']} checks"
+    if not run.results or summary["skipped"] == len(run.results):
+        return "⏭️", "nothing was checked"
+    return "✅", f"conformant: all {summary['passed']} checks that ran passed"
+
+
+def reproduce_command(run: RunResult) -> str:
+    """The ``diglot run`` line that repeats the run with its seed."""
+    parts = ["diglot", "run"]
+    if run.target.startswith(("http://", "https://")):
+        parts += ["--base-url", shlex.quote(run.target)]
+    if run.account_id:
+        parts += ["--account-id", shlex.quote(run.account_id)]
+    parts += ["--seed", str(run.seed)]
+    return " ".join(parts)
+
+
+def render_markdown(run: RunResult, *, redactor: Redactor | None = None) -> str:
+    """The run as a short Markdown summary (GitHub / GitLab flavoured).
+
+    Finding text is hostile input: it is escaped for Markdown table cells and for the HTML
+    that GitHub and GitLab render inside Markdown.
+
+    Args:
+        run: the run to render.
+        redactor: knows the bearer token; token-looking values and credential headers are
+            redacted even without one.
+
+    Example:
+        >>> Path(os.environ["GITHUB_STEP_SUMMARY"]).write_text(render_markdown(run))  # doctest: +SKIP
+    """
+    clean, scrub = prepare(run, redactor)
+    return scrub.redactor.text(_render(clean))
+
+
+def _cell(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > CELL_LIMIT:
+        text = text[: CELL_LIMIT - 1] + "…"
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def _code(text: str, *, in_table: bool = False) -> str:
+    # A code span cannot hold a backtick run longer than its fence: fence with one more.
+    text = " ".join(text.split())
+    if in_table:  # GFM splits cells at "|" even inside code spans
+        text = text.replace("|", "\\|")
+    fence = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _first(result: CheckResult) -> str:
+    if not result.findings:
+        return ""
+    finding = next(
+        (f for f in result.findings if f.severity is Severity.VIOLATION), result.findings[0]
+    )
+    text = _cell(finding.message)
+    if finding.location:
+        text += f" at {_code(finding.location, in_table=True)}"
+    return text
+
+
+def _render(run: RunResult) -> str:
+    summary = run.summary()
+    icon, line = verdict(run)
+    out = [
+        f"## {icon} diglot: {_cell(line)}",
+        "",
+        f"Target {_code(run.target)} · seed `{run.seed}` · {summary['requests']} requests · "
+        f"{run.duration:.1f} s · diglot {_cell(run.diglot_version)}",
+        "",
+        "| passed | failed | warning | skipped | findings |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+        f"| {summary['passed']} | {summary['failed']} | {summary['warning']} | "
+        f"{summary['skipped']} | {summary['findings']} |",
+        "",
+    ]
+    if run.errors:
+        out += ["**Run errors**", ""]
+        out += [f"- {_cell(error)}" for error in run.errors[:10]]
+        if len(run.errors) > 10:
+            out.append(f"- … {len(run.errors) - 10} more (see report.json)")
+        out.append("")
+    bad = [r for r in run.results if r.status is Status.FAILED]
+    bad += [r for r in run.results if r.status is Status.WARNING]
+    if bad:
+        out += [
+            "| status | operation | type | check | first finding | seen |",
+            "| --- | --- | --- | --- | --- | ---: |",
+        ]
+        for result in bad[:MAX_ROWS]:
+            mark = "❌ failed" if result.status is Status.FAILED else "⚠️ warning"
+            out.append(
+                f"| {mark} | {_cell(result.operation)} | {_cell(result.content_type)} | "
+                f"{_code(result.check, in_table=True)} | {_first(result)} | {result.occurrences} |"
+            )
+        if len(bad) > MAX_ROWS:
+            out.append(f"\n… and {len(bad) - MAX_ROWS} more failed or warning checks.")
+        out.append("")
+    skipped = [r for r in run.results if r.status is Status.SKIPPED]
+    if skipped:
+        reasons = dict.fromkeys(r.skip_reason or "no exchange judged" for r in skipped)
+        shown = "; ".join(_cell(reason) for reason in list(reasons)[:3])
+        noun = "check" if len(skipped) == 1 else "checks"
+        out += [f"{len(skipped)} {noun} skipped: {shown}.", ""]
+    out += [
+        "**Reproduce** (the seed repeats the generated requests; the token comes from "
+        "`$DIGLOT_TOKEN`):",
+        "",
+        "```sh",
+        reproduce_command(run),
+    ]
+    first = next((f for r in bad for f in r.findings if f.request is not None), None)
+    if first is not None and first.request is not None:
+        curl = first.request.to_curl().replace("```", "` ` `")
+        out += ["# the first failing request alone:", curl]
+    out += ["```", "", "Full details: `index.html` and `report.json` in the run's artifacts.", ""]
+    return "\n".join(out)

@@ -1,0 +1,166 @@
+r"""What every report writes goes through here: secrets redacted, excerpts pretty-printed and capped.
+
+The order matters. A body is redacted as bytes (every known encoding of the token), then
+pretty-printed (which decodes JSON and XML escapes, so a ``\u0073…`` token becomes readable),
+then redacted again as text, and only then cut: cutting first could leave half a token behind
+the cut, where no redaction pattern would recognise it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from diglot._redact import REDACTED, Redactor
+
+if TYPE_CHECKING:
+    from diglot._types import JSONValue
+
+BODY_LIMIT = 4096
+"""Characters of a request or response body kept in a report; the rest is counted."""
+
+TEXT_LIMIT = 4096
+"""Characters of a finding's expected / actual value kept in a report."""
+
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-docusign-authentication",
+        "x-api-key",
+    }
+)
+"""Headers whose value is a credential: always replaced, whatever it looks like."""
+
+_SECRET_OPTION = re.compile(r"token|secret|password|authorization|credential", re.IGNORECASE)
+_DECLARATION = re.compile(r"\s*(<\?xml[^>]*\?>)\s*")
+_MARKER = re.compile(r"\n… (\d+) more bytes\Z")
+# XML 1.0 forbids most C0 controls even as character references; HTML shows them as junk.
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    r"""Replace characters that XML 1.0 cannot carry with a visible ``\xNN`` escape."""
+    return _ILLEGAL_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+class Scrubber:
+    """Applies a ``Redactor`` to everything a report holds.
+
+    Args:
+        redactor: the run's redactor (knows the token); None redacts only token-looking
+            values and credential headers.
+    """
+
+    def __init__(self, redactor: Redactor | None = None) -> None:
+        self.redactor = redactor if redactor is not None else Redactor()
+
+    def text(self, text: str, *, limit: int | None = None) -> str:
+        """Redact ``text``, then cut it at ``limit`` characters with a count of the rest."""
+        return cap(self.redactor.text(text), limit) if limit else self.redactor.text(text)
+
+    def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """Credential headers replaced outright; every other value redacted as text."""
+        return {
+            self.text(name): REDACTED if name.lower() in SECRET_HEADERS else self.text(value)
+            for name, value in headers.items()
+        }
+
+    def raw_body(self, body: bytes) -> str:
+        """A body as text, redacted, neither reformatted nor cut (the curl line needs it whole)."""
+        return self.redactor.text(self.redactor.bytes(body).decode("utf-8", errors="replace"))
+
+    def body(self, body: bytes, media_type: str = "", *, pretty: bool = True) -> str:
+        """A body excerpt: redacted, pretty-printed when it is JSON or XML, capped.
+
+        Idempotent: an excerpt passed through again comes back unchanged, so a report
+        re-rendered from ``report.json`` shows the same excerpts.
+        """
+        text = self.raw_body(body)
+        marker = _MARKER.search(text)
+        if marker is not None and marker.start() <= BODY_LIMIT:
+            return text  # already an excerpt
+        if pretty:
+            text = self.redactor.text(pretty_print(text, media_type))
+        return cap(text, BODY_LIMIT)
+
+    def value(self, value: JSONValue, key: str = "") -> JSONValue:
+        """Redact a JSON value (run options) recursively; credential-named keys are hidden."""
+        if _SECRET_OPTION.search(key) and value not in (None, "", False):
+            return REDACTED
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.value(item) for item in value]
+        if isinstance(value, dict):
+            return {self.text(k): self.value(v, k) for k, v in value.items()}
+        return value
+
+
+def cap(text: str, limit: int | None) -> str:
+    """Cut ``text`` at ``limit`` characters and say how many bytes were left out."""
+    if limit is None or len(text) <= limit:
+        return text
+    rest = len(text[limit:].encode("utf-8"))
+    return f"{text[:limit]}\n… {rest} more bytes"
+
+
+def pretty_print(text: str, media_type: str = "") -> str:
+    """Indent a JSON or XML document; anything else (or anything broken) comes back as is.
+
+    JSON with duplicate member names is left alone: re-serialising would hide the duplicate,
+    which may be exactly what the finding is about.
+    """
+    stripped = text.lstrip()
+    if "json" in media_type or (not media_type and stripped[:1] in ("{", "[")):
+        return _pretty_json(text)
+    if "xml" in media_type or (not media_type and stripped[:1] == "<"):
+        return _pretty_xml(text)
+    return text
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _DuplicateKey
+    return result
+
+
+def _pretty_json(text: str) -> str:
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates)
+    except (ValueError, RecursionError):
+        return text
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def _pretty_xml(text: str) -> str:
+    # The declaration is kept as sent (a finding may be about it) but not parsed: the text
+    # is already decoded, and its declared encoding may no longer describe it.
+    declaration = _DECLARATION.match(text)
+    prolog = declaration.group(1) + "\n" if declaration else ""
+    document = text[declaration.end() :] if declaration else text
+    # Defused: no entity expansion, no DTD loading, no network.
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        remove_blank_text=True,
+        huge_tree=False,
+    )
+    try:
+        root = etree.fromstring(document.encode("utf-8"), parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return text
+    tree = etree.tostring(root.getroottree(), encoding="unicode", pretty_print=True)
+    return prolog + tree.rstrip("\n")
