@@ -12,8 +12,9 @@ thing it judges stay independent. ``running()`` serves it on a free loopback por
 
 from __future__ import annotations
 
-from diglot.server._app import MAX_BODY_BYTES, create_app
+from diglot.server._app import create_app
 from diglot.server._faults import FAULTS, Fault, get_fault
+from diglot.server._http import MAX_BODY_BYTES
 from diglot.server._runner import running, serve_app
 from diglot.server._seed import DEFAULT_ACCOUNT_ID, DEFAULT_ACCOUNT_NUMBER, PERMISSION_PROFILES
 

@@ -26,7 +26,6 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import TypeAlias, cast
 from urllib.parse import quote, urlencode
 
@@ -38,78 +37,31 @@ from starlette.routing import Route
 
 from diglot.server import _seed, _xml
 from diglot.server._faults import get_fault
+from diglot.server._http import (
+    JSON_TYPE,
+    XML_TYPE,
+    ApiError,
+    Json,
+    negotiate,
+    read_body,
+    show,
+    xml_safe,
+)
 from diglot.server._store import GroupRow, NewGroup, NewUser, Store
 
 _log = logging.getLogger("diglot.server")
 
-MAX_BODY_BYTES = 5 * 1024 * 1024
-"""Request bodies larger than this are refused with 400 before parsing."""
 MAX_NEW_USERS = 500
 DEFAULT_COUNT = 100
 DUPLICATE_TIME = "0001-01-01T08:00:00.0000000Z"
 FIXED_GROUP_ID = "19999999"
 """The one groupId every created group gets under the ``duplicate-group-ids`` fault."""
 
-JSON_TYPE = "application/json; charset=utf-8"
-XML_TYPE = "application/xml; charset=utf-8"
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
 _DIGITS = re.compile(r"[0-9]+")
-_XML_UNSAFE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_SIGNING_TYPES = ("adminstrators", "everyone", "customGroup")
 
-Json: TypeAlias = object
 Handler: TypeAlias = Callable[[Request, str], Awaitable[Response]]
-
-
-class ApiError(Exception):
-    """An error answered as ``errorDetails``."""
-
-    def __init__(
-        self, code: str, message: str, *, status: int = 400, bad_input: bool = False
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-        self.bad_input = bad_input
-        """Malformed body or non-digit count: the ``server-error-on-bad-input`` fault's cases."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Page:
-    groups: list[dict[str, Json]]
-    fields: dict[str, Json]
-
-
-def _show(value: str, limit: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}…'"
-
-
-def _xml_safe(text: str) -> bool:
-    return _XML_UNSAFE.search(text) is None
-
-
-def negotiate(accept: str) -> str:
-    """``xml`` when Accept asks for XML at least as much as for JSON, else ``json``."""
-    best = {"json": 0.0, "xml": 0.0}
-    for part in accept.split(","):
-        media, *params = (piece.strip() for piece in part.split(";"))
-        media = media.lower()
-        kind = {"application/json": "json", "application/xml": "xml", "text/xml": "xml"}.get(media)
-        if kind is None:
-            continue
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        best[kind] = max(best[kind], quality)
-    return "xml" if best["xml"] > 0 and best["xml"] >= best["json"] else "json"
 
 
 class _Api:
@@ -127,7 +79,6 @@ class _Api:
             reversed_shapes=frozenset({"group"}) if fault == "xml-child-order" else frozenset(),
             escape=fault != "xml-unescaped",
         )
-        self.list_style = self.xml_style
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -163,7 +114,7 @@ class _Api:
             return
         raise ApiError(
             "INVALID_ACCOUNT_ID",
-            f"Account {_show(account)} does not exist on this server. Use the account ID "
+            f"Account {show(account)} does not exist on this server. Use the account ID "
             "GUID or the external account number.",
         )
 
@@ -209,63 +160,6 @@ class _Api:
         response.headers.update(headers or {})
         return response
 
-    async def read_body(self, request: Request, root: str) -> dict[str, Json]:
-        """The request body as data, from JSON or XML; ``root`` is the XML root's name."""
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media not in ("", "application/json", "application/xml", "text/xml"):
-            raise ApiError(
-                "INVALID_CONTENT_TYPE",
-                f"Content-Type {_show(media)} is not supported. Send application/json or "
-                "application/xml.",
-            )
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            raise _too_large()
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise _too_large()
-            chunks.append(chunk)
-        raw = b"".join(chunks)
-        if not raw.strip():
-            raise ApiError(
-                "INVALID_REQUEST_BODY",
-                "The request body is empty. Send a JSON or XML body as documented.",
-                bad_input=True,
-            )
-        if media in ("application/xml", "text/xml"):
-            try:
-                shape, data = _xml.parse(raw)
-            except _xml.XmlBodyError as exc:
-                raise ApiError(
-                    "INVALID_REQUEST_BODY",
-                    f"The XML request body is not acceptable: {exc}",
-                    bad_input=True,
-                ) from None
-            if shape != root:
-                raise ApiError(
-                    "INVALID_REQUEST_BODY",
-                    f"The XML request body's root element is <{shape}>; this operation "
-                    f"takes <{root}>.",
-                )
-            return data
-        try:
-            data = json.loads(raw, parse_constant=_refuse_constant)
-        except (ValueError, RecursionError) as exc:
-            raise ApiError(
-                "INVALID_REQUEST_BODY",
-                f"The JSON request body is malformed: {exc}",
-                bad_input=True,
-            ) from None
-        if not isinstance(data, dict):
-            raise ApiError(
-                "INVALID_REQUEST_BODY",
-                f"The JSON request body is a {type(data).__name__}; send an object ({root}).",
-            )
-        return data
-
     # -- list groups ------------------------------------------------------------------------
 
     def parse_count(self, raw: str | None) -> int:
@@ -274,7 +168,7 @@ class _Api:
         if not _DIGITS.fullmatch(raw):
             raise ApiError(
                 "INVALID_REQUEST_PARAMETER",
-                f"count={_show(raw)} is not a number. Send digits from 1 to 100.",
+                f"count={show(raw)} is not a number. Send digits from 1 to 100.",
                 bad_input=True,
             )
         value = int(raw.lstrip("0") or "0") if len(raw.lstrip("0")) <= 6 else 10**6
@@ -284,7 +178,7 @@ class _Api:
             return min(max(value, 1), 100)
         raise ApiError(
             "INVALID_REQUEST_PARAMETER",
-            f"count={_show(raw)} is out of range. Send a count from 1 to 100.",
+            f"count={show(raw)} is out of range. Send a count from 1 to 100.",
         )
 
     @staticmethod
@@ -294,7 +188,7 @@ class _Api:
         if not _DIGITS.fullmatch(raw) or len(raw.lstrip("0")) > 4000:
             raise ApiError(
                 "INVALID_REQUEST_PARAMETER",
-                f"start_position={_show(raw)} is not a valid position. Send a 0-based "
+                f"start_position={show(raw)} is not a valid position. Send a 0-based "
                 "number (digits).",
             )
         return int(raw)
@@ -408,7 +302,7 @@ class _Api:
     # -- create groups ----------------------------------------------------------------------
 
     async def create_groups(self, request: Request, fmt: str) -> Response:
-        data = await self.read_body(request, "groupInformation")
+        data = await read_body(request, "groupInformation")
         entries = data.get("groups")
         if not isinstance(entries, list) or not entries:
             raise ApiError(
@@ -457,16 +351,16 @@ class _Api:
 
         def failed(code: str, message: str) -> tuple[dict[str, Json], None]:
             answer: dict[str, Json] = {}
-            if isinstance(name, str) and _xml_safe(name):
+            if isinstance(name, str) and xml_safe(name):
                 answer["groupName"] = name
-            if profile is not None and _xml_safe(profile):
+            if profile is not None and xml_safe(profile):
                 answer["permissionProfileId"] = profile
             answer["errorDetails"] = {"errorCode": code, "message": message}
             return answer, None
 
         if not isinstance(name, str) or not name.strip():
             return failed("INVALID_GROUP_NAME", "A group needs a non-empty groupName.")
-        if not _xml_safe(name):
+        if not xml_safe(name):
             return failed(
                 "INVALID_GROUP_NAME",
                 "The groupName holds characters that XML cannot carry (control characters).",
@@ -478,17 +372,17 @@ class _Api:
         ):
             return failed(
                 "INVALID_PERMISSION_PROFILE_ID",
-                f"Permission profile {_show(profile)} does not exist. Use "
+                f"Permission profile {show(profile)} does not exist. Use "
                 "AccountPermissionProfiles: list to get the profile ids.",
             )
-        if profile is not None and not _xml_safe(profile):
+        if profile is not None and not xml_safe(profile):
             return failed("INVALID_PERMISSION_PROFILE_ID", "The permissionProfileId is invalid.")
         group_type = "CustomGroup"
         group_id: str | None = None
         if self.fault == "ignored-properties-used":
-            if isinstance(entry.get("groupType"), str) and _xml_safe(str(entry["groupType"])):
+            if isinstance(entry.get("groupType"), str) and xml_safe(str(entry["groupType"])):
                 group_type = str(entry["groupType"])
-            if isinstance(entry.get("groupId"), str) and _xml_safe(str(entry["groupId"])):
+            if isinstance(entry.get("groupId"), str) and xml_safe(str(entry["groupId"])):
                 group_id = str(entry["groupId"])
         if self.fault == "duplicate-group-ids":
             group_id = FIXED_GROUP_ID
@@ -503,7 +397,7 @@ class _Api:
     # -- create users -----------------------------------------------------------------------
 
     async def create_users(self, request: Request, fmt: str) -> Response:
-        data = await self.read_body(request, "newUsersDefinition")
+        data = await read_body(request, "newUsersDefinition")
         entries = data.get("newUsers")
         if not isinstance(entries, list) or not entries:
             raise ApiError(
@@ -562,21 +456,21 @@ class _Api:
 
         def failed(code: str, message: str) -> tuple[dict[str, Json], None]:
             answer: dict[str, Json] = {}
-            if isinstance(email, str) and _xml_safe(email):
+            if isinstance(email, str) and xml_safe(email):
                 answer["email"] = email
-            if isinstance(name, str) and _xml_safe(name):
+            if isinstance(name, str) and xml_safe(name):
                 answer["userName"] = name
             answer["errorDetails"] = {"errorCode": code, "message": message}
             return answer, None
 
-        if not isinstance(name, str) or not name.strip() or not _xml_safe(name):
+        if not isinstance(name, str) or not name.strip() or not xml_safe(name):
             return failed(
                 "INVALID_USER_NAME",
                 "Each new user needs a userName (a non-empty string of printable characters).",
             )
         if email is None and self.fault == "missing-email-accepted":
             return None, NewUser(name, None)
-        if not isinstance(email, str) or not _EMAIL.fullmatch(email) or not _xml_safe(email):
+        if not isinstance(email, str) or not _EMAIL.fullmatch(email) or not xml_safe(email):
             return failed(
                 "INVALID_EMAIL_ADDRESS_FOR_USER",
                 "Each new user needs a valid email address, like name@example.com.",
@@ -602,7 +496,7 @@ class _Api:
         if raw_include is not None and raw_include.lower() not in ("true", "false"):
             raise ApiError(
                 "INVALID_REQUEST_PARAMETER",
-                f"include_users={_show(raw_include)} is not valid. Send true or false.",
+                f"include_users={show(raw_include)} is not valid. Send true or false.",
             )
         include = raw_include is not None and raw_include.lower() == "true"
         if self.fault == "include-users-ignored":
@@ -633,17 +527,6 @@ class _Api:
                 ]
             groups.append(body)
         return self.respond(fmt, 200, "signingGroupInformation", {"groups": groups})
-
-
-def _refuse_constant(name: str) -> object:
-    raise ValueError(f"{name} is not a JSON value")
-
-
-def _too_large() -> ApiError:
-    return ApiError(
-        "REQUEST_ENTITY_TOO_LARGE",
-        f"The request body is larger than {MAX_BODY_BYTES} bytes. Send fewer items per request.",
-    )
 
 
 def create_app(
@@ -706,14 +589,14 @@ def create_app(
         if isinstance(exc, HTTPException) and exc.status_code == 405:
             error = ApiError(
                 "METHOD_NOT_ALLOWED",
-                f"{request.method} is not allowed on {_show(request.url.path, 120)}.",
+                f"{request.method} is not allowed on {show(request.url.path, 120)}.",
                 status=405,
             )
             return api.error(fmt, error, headers=exc.headers)
         if isinstance(exc, HTTPException) and exc.status_code == 404:
             error = ApiError(
                 "RESOURCE_NOT_FOUND",
-                f"No operation at {_show(request.url.path, 120)}. The documented paths are "
+                f"No operation at {show(request.url.path, 120)}. The documented paths are "
                 "/restapi/v2.1/accounts/{accountId}/groups, /users and /signing_groups.",
                 status=404,
             )
