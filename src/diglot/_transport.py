@@ -1,0 +1,792 @@
+"""Sending requests to the server under test, whatever that server does.
+
+``Transport.send`` never raises for anything the server does: it returns a ``Response`` or a
+sentence that says what went wrong (timeout, reset, empty reply, broken HTTP, oversized
+headers...). Its guarantees:
+
+- a total deadline per request (connect to last byte), ``Limits.timeout``: every blocking
+  socket call gets at most the time left before the deadline, so a server that drips one byte
+  a second, never finishes its headers, or never answers is cut off on time;
+- bodies read streaming, decompressed in bounded steps and cut at ``Limits.max_body`` (after
+  decompression), so a gzip bomb or an endless stream never fills memory;
+- redirects are responses: nothing is followed, and a request whose URL leaves the target's
+  origin (a ``nextUri`` pointing elsewhere) is refused, so the token only goes to the target;
+- the bearer token is added on the wire only, and response bodies and header values are
+  scrubbed of it (``Redactor``) before anything else sees them;
+- staging manners: 429 and 503 are retried after ``Retry-After``, DocuSign's budget headers
+  or an exponential backoff (each wait capped by ``max_wait``), and ``rate_limit`` spaces
+  requests.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import errno
+import ipaddress
+import socket
+import ssl
+import threading
+import time
+import urllib.parse
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+import httpcore
+import httpx
+
+from diglot._exchange import Response
+from diglot._redact import Redactor
+from diglot.errors import TargetUnreachable, UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+    from types import TracebackType
+
+    from diglot._exchange import Request
+
+try:
+    _VERSION = version("diglot")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    _VERSION = "0.0.0"
+
+DEFAULT_USER_AGENT = f"diglot/{_VERSION}"
+_ACCEPT_ENCODING = "gzip, deflate"
+_MARGIN = 64 * 1024
+"""Bytes read past ``max_body`` so that a token straddling the cut is still redacted whole."""
+_WRITE_PIECE = 16 * 1024
+_BACKOFF_BASE = 0.5
+_BURST_WINDOW = 30.0
+"""DocuSign's burst limit counts calls per 30 seconds and publishes no reset time."""
+_H11_HEADER_BUFFER = 100 * 1024
+_MAX_SENTENCE = 300
+_RETRIED = frozenset({429, 503})
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on what one request may cost.
+
+    Attributes:
+        timeout: total seconds per request, from connecting to the last body byte.
+        max_body: body bytes kept, after decompression; a longer body is cut there and the
+            response marked ``truncated``.
+        max_header_bytes: total size of the response headers (names, values, separators).
+            HTTP/1.1 parsing also refuses a header block over 100 KiB, whatever this says.
+        max_headers: number of response header lines.
+
+    Example:
+        >>> Limits(timeout=2.0, max_body=2**20).max_headers
+        256
+    """
+
+    timeout: float = 10.0
+    max_body: int = 8 * 2**20
+    max_header_bytes: int = 64 * 1024
+    max_headers: int = 256
+
+    def __post_init__(self) -> None:
+        for name in ("timeout", "max_body", "max_header_bytes", "max_headers"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+                raise UsageError(
+                    f"Limits.{name} must be a positive number, got {value!r} "
+                    f"({type(value).__name__})"
+                )
+
+
+@dataclass(slots=True)
+class TransportStats:
+    """Counters of one transport's activity.
+
+    Attributes:
+        requests: requests put on the wire, retries included.
+        retries: requests repeated after a 429 or 503.
+        waited: seconds spent waiting (retry delays and rate limiting).
+        failures: requests that ended without a response.
+    """
+
+    requests: int = 0
+    retries: int = 0
+    waited: float = 0.0
+    failures: int = 0
+
+
+# --- the deadline --------------------------------------------------------------------------
+
+
+class _DeadlineExceeded(httpcore.ReadTimeout):
+    """The request's total time is spent; raised before a socket call that would exceed it."""
+
+
+class _Clock:
+    """The current request's deadline, per thread; bounds every socket call's timeout."""
+
+    __slots__ = ("_local",)
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def start(self, seconds: float) -> None:
+        self._local.deadline = time.monotonic() + seconds
+
+    def stop(self) -> None:
+        self._local.deadline = None
+
+    def left(self, timeout: float | None) -> float | None:
+        deadline: float | None = getattr(self._local, "deadline", None)
+        if deadline is None:
+            return timeout
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _DeadlineExceeded("the total time for the request is spent")
+        return left if timeout is None else min(timeout, left)
+
+
+class _Stream(httpcore.NetworkStream):
+    """A network stream whose every read and write waits at most until the deadline."""
+
+    __slots__ = ("_clock", "_inner")
+
+    def __init__(self, inner: httpcore.NetworkStream, clock: _Clock) -> None:
+        self._inner = inner
+        self._clock = clock
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._clock.left(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        # In pieces, so that a server reading slowly cannot stretch one write past the deadline.
+        for start in range(0, len(buffer), _WRITE_PIECE):
+            self._inner.write(buffer[start : start + _WRITE_PIECE], self._clock.left(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(ssl_context, server_hostname, self._clock.left(timeout))
+        return _Stream(inner, self._clock)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+def _resolve(host: str, port: int, timeout: float | None) -> list[str]:
+    """The addresses of ``host``; name resolution bounded by ``timeout`` like everything else."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return [host]
+    found: list[str] = []
+    problem: list[OSError] = []
+
+    def work() -> None:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            found.extend(str(info[4][0]) for info in infos)
+        except OSError as error:
+            problem.append(error)
+
+    worker = threading.Thread(target=work, name=f"diglot-resolve-{host}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise httpcore.ConnectTimeout(f"the host name {host!r} did not resolve in time")
+    if problem:
+        raise httpcore.ConnectError(f"the host name {host!r} cannot be resolved: {problem[0]}")
+    return list(dict.fromkeys(found))
+
+
+class _Backend(httpcore.NetworkBackend):
+    """httpcore's socket backend with bounded name resolution and deadline-bound streams."""
+
+    def __init__(self, clock: _Clock) -> None:
+        self._clock = clock
+        self._sockets = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        addresses = _resolve(host, port, self._clock.left(timeout))
+        last: Exception | None = None
+        for address in addresses:
+            try:
+                inner = self._sockets.connect_tcp(
+                    address, port, self._clock.left(timeout), local_address, socket_options
+                )
+            except httpcore.ConnectError as error:
+                last = error
+                continue
+            return _Stream(inner, self._clock)
+        raise last or httpcore.ConnectError(f"no address for {host!r}")
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:  # pragma: no cover - diglot speaks TCP only
+        raise httpcore.ConnectError("diglot does not connect to unix sockets")
+
+    def sleep(self, seconds: float) -> None:  # pragma: no cover - httpcore retries are off
+        time.sleep(seconds)
+
+
+class _RawStream(httpx.SyncByteStream):
+    def __init__(self, inner: Iterable[bytes]) -> None:
+        self._inner = inner
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._inner
+
+    def close(self) -> None:
+        close = getattr(self._inner, "close", None)
+        if close is not None:
+            close()
+
+
+class _PoolTransport(httpx.BaseTransport):
+    """An httpx transport over an httpcore pool built on the deadline-bound backend.
+
+    httpcore's exceptions are left as they are: ``Transport`` maps each to a sentence.
+    """
+
+    def __init__(self, clock: _Clock, verify: ssl.SSLContext | str | bool) -> None:
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            max_connections=16,
+            max_keepalive_connections=16,
+            keepalive_expiry=5.0,
+            http1=True,
+            http2=False,
+            retries=0,
+            network_backend=_Backend(clock),
+        )
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        stream = request.stream
+        assert isinstance(stream, httpx.SyncByteStream)
+        response = self._pool.handle_request(
+            httpcore.Request(
+                method=request.method,
+                url=httpcore.URL(
+                    scheme=request.url.raw_scheme,
+                    host=request.url.raw_host,
+                    port=request.url.port,
+                    target=request.url.raw_path,
+                ),
+                headers=request.headers.raw,
+                content=stream,
+                extensions=request.extensions,
+            )
+        )
+        body = response.stream
+        if not isinstance(body, Iterable):  # pragma: no cover - the sync pool streams
+            raise TypeError("httpcore returned an asynchronous stream to a sync client")
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_RawStream(body),
+            extensions=response.extensions,
+        )
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+# --- bodies --------------------------------------------------------------------------------
+
+
+class _Unreadable(Exception):
+    """The body cannot be decoded; the message is the failure sentence."""
+
+
+class _Inflater:
+    """zlib/gzip/raw-deflate decompression that never produces more than it is asked for."""
+
+    __slots__ = ("_encoding", "_wbits", "_zlib")
+
+    def __init__(self, encoding: str) -> None:
+        self._encoding = encoding
+        self._wbits = 31 if encoding == "gzip" else 0  # deflate: decided by the first bytes
+        self._zlib: Any = zlib.decompressobj(31) if encoding == "gzip" else None
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        if self._zlib is None:
+            if not data:
+                return b""
+            zlib_header = (
+                len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            )
+            self._wbits = 15 if zlib_header else -15
+            self._zlib = zlib.decompressobj(self._wbits)
+        out: list[bytes] = []
+        try:
+            while data and room > 0:
+                piece = self._zlib.decompress(data, room)
+                out.append(piece)
+                room -= len(piece)
+                if self._zlib.eof:
+                    data = self._zlib.unused_data
+                    if data:  # another gzip member follows
+                        self._zlib = zlib.decompressobj(self._wbits)
+                else:
+                    data = self._zlib.unconsumed_tail
+        except zlib.error as error:
+            raise _Unreadable(f"the {self._encoding} body is corrupt ({error})") from None
+        return b"".join(out)
+
+    @property
+    def complete(self) -> bool:
+        return self._zlib is None or bool(self._zlib.eof)
+
+
+def _inflater(encoding: str) -> _Inflater | None:
+    codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
+        return None
+    if len(codings) == 1 and codings[0] in ("gzip", "x-gzip", "deflate"):
+        return _Inflater("deflate" if codings[0] == "deflate" else "gzip")
+    raise _Unreadable(
+        f"the response uses Content-Encoding {encoding!r}, which diglot did not accept "
+        f"(it sends Accept-Encoding: {_ACCEPT_ENCODING})"
+    )
+
+
+# --- retries -------------------------------------------------------------------------------
+
+
+def retry_delay(headers: Mapping[str, str], attempt: int, *, now: float | None = None) -> float:
+    """Seconds to wait before repeating a request answered 429 or 503.
+
+    In order: ``Retry-After`` (seconds or an HTTP date); DocuSign's hourly budget
+    (``X-RateLimit-Remaining: 0`` with ``X-RateLimit-Reset``, epoch seconds); DocuSign's burst
+    budget (``X-BurstLimit-Remaining: 0``: its 30-second window); else an exponential backoff
+    of 0.5 s doubled per attempt. The caller caps the result with its ``max_wait``.
+
+    Args:
+        headers: the response headers, names lower-cased.
+        attempt: how many times this request was already repeated (0 for the first).
+        now: the current epoch time (for tests); ``time.time()`` when omitted.
+
+    Returns:
+        Non-negative seconds.
+
+    Example:
+        >>> retry_delay({"retry-after": "3"}, 0)
+        3.0
+    """
+    now = time.time() if now is None else now
+    retry_after = headers.get("retry-after", "").strip()
+    if retry_after:
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            pass
+        try:
+            when = email.utils.parsedate_to_datetime(retry_after)
+        except (TypeError, ValueError, IndexError):
+            when = None
+        if when is not None and when.tzinfo is not None:
+            return max(0.0, when.timestamp() - now)
+    if headers.get("x-ratelimit-remaining", "").strip() == "0":
+        try:
+            reset = float(headers.get("x-ratelimit-reset", "").strip())
+        except ValueError:
+            reset = None
+        if reset is not None:
+            return max(0.0, reset - now)
+    if headers.get("x-burstlimit-remaining", "").strip() == "0":
+        return _BURST_WINDOW
+    return float(_BACKOFF_BASE * 2**attempt)
+
+
+# --- failures ------------------------------------------------------------------------------
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not an http:// or https:// URL with a host")
+    port = parts.port or (443 if scheme == "https" else 80)
+    return scheme, parts.hostname.lower(), port
+
+
+def _cause(error: BaseException) -> BaseException:
+    """The socket-level error under an httpcore one, when there is one."""
+    current: BaseException | None = error
+    while current is not None:
+        if isinstance(current, OSError):
+            return current
+        current = current.__cause__ or current.__context__
+    return error
+
+
+def _explain(
+    error: BaseException, *, headers_seen: bool, received: int, where: str, limits: Limits
+) -> str:
+    """One sentence for a failed request: what happened, at which stage."""
+    text = str(error) or type(error).__name__
+    stage = f"after {received} bytes of the body" if headers_seen else "before the response headers"
+    if isinstance(error, httpcore.ConnectTimeout):
+        return f"connecting to {where} did not succeed within the time limit ({text})"
+    if isinstance(error, httpcore.TimeoutException):
+        # per-read timeouts equal the total limit, and the deadline clamps them: either way
+        # the request's time ran out
+        if headers_seen:
+            return (
+                f"the body did not finish within the time limit of {limits.timeout:g} s "
+                f"({received} bytes received); the request was abandoned"
+            )
+        return (
+            f"no complete response headers within the time limit of {limits.timeout:g} s; "
+            "the request was abandoned"
+        )
+    if isinstance(error, httpcore.ConnectError):
+        cause = _cause(error)
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f"the TLS certificate of {where} is not trusted ({cause.verify_message})"
+        if isinstance(cause, ssl.SSLError):
+            return f"the TLS handshake with {where} failed ({cause.reason or cause})"
+        if isinstance(cause, ConnectionRefusedError) or getattr(cause, "errno", None) == (
+            errno.ECONNREFUSED
+        ):
+            return f"the connection to {where} was refused (nothing listens there)"
+        return f"cannot connect to {where} ({text})"
+    if isinstance(error, httpcore.RemoteProtocolError):
+        if "without sending a response" in text or "Server disconnected" in text:
+            return "the server closed the connection without sending a response (empty reply)"
+        if "Receive buffer too long" in text:
+            return (
+                f"the response headers are larger than {_H11_HEADER_BUFFER // 1024} KiB "
+                f"(limit {limits.max_header_bytes} bytes); they were not read"
+            )
+        if "status line" in text:
+            return f"the status line is malformed ({text})"
+        if "incomplete" in text or "peer closed" in text:
+            return f"the connection closed before the body was complete ({text}, {stage})"
+        return f"the response is not valid HTTP/1.1 ({text}, {stage})"
+    if isinstance(error, httpcore.ReadError | httpcore.WriteError | ConnectionError):
+        cause = _cause(error)
+        if isinstance(cause, ConnectionResetError) or "reset" in text.lower():
+            return f"the connection was reset by the server {stage}"
+        return f"the connection broke {stage} ({text})"
+    if isinstance(error, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return f"the request URL is not usable ({text})"
+    return f"the request failed unexpectedly {stage}: {type(error).__name__}: {text}"
+
+
+class _NoCookies(CookieJar):
+    """A cookie jar that keeps nothing: each request is exactly what its curl line says."""
+
+    def __init__(self) -> None:
+        super().__init__(DefaultCookiePolicy(allowed_domains=[]))
+
+
+# --- the transport ---------------------------------------------------------------------------
+
+
+class Transport:
+    """Sends ``Request`` objects to one target, within limits, and never raises for the server.
+
+    Args:
+        base_url: the target's base URL (``…/restapi``); requests may only go to its origin.
+        token: the bearer token, sent as ``Authorization: Bearer …`` with authenticated
+            requests and scrubbed from everything received.
+        limits: time, body and header bounds per request.
+        rate_limit: most requests per second (retries included); None for no cap.
+        max_retries: how many times a 429 or 503 answer is retried before it is returned.
+        max_wait: the longest single wait before a retry, in seconds.
+        user_agent: the ``User-Agent`` header.
+        verify: TLS verification: True, False, a CA bundle path or an ``ssl.SSLContext``.
+
+    Attributes:
+        redactor: scrubs the token (in any encoding) from bytes and text.
+        stats: counters of requests, retries and waiting.
+
+    Example:
+        >>> with Transport("http://127.0.0.1:8000/restapi", token="t0k3n-abc") as transport:
+        ...     response, failure = transport.send(request)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        limits: Limits = Limits(),
+        rate_limit: float | None = None,
+        max_retries: int = 3,
+        max_wait: float = 30.0,
+        user_agent: str = DEFAULT_USER_AGENT,
+        verify: ssl.SSLContext | str | bool = True,
+    ) -> None:
+        try:
+            self._origin = _origin(base_url)
+        except ValueError as error:
+            raise UsageError(f"the base URL is not usable: {error}") from None
+        if rate_limit is not None and rate_limit <= 0:
+            raise UsageError(f"rate_limit must be a positive number, got {rate_limit!r}")
+        if max_retries < 0 or max_wait < 0:
+            raise UsageError("max_retries and max_wait must not be negative")
+        self.base_url = base_url.rstrip("/")
+        self.limits = limits
+        self.max_retries = max_retries
+        self.max_wait = max_wait
+        # JSON may escape "/" as "\/" (PHP does by default): that spelling is a secret too.
+        self.redactor = Redactor([token, token.replace("/", "\\/") if token else None])
+        self.stats = TransportStats()
+        self._token = token
+        self._interval = 1.0 / rate_limit if rate_limit else 0.0
+        self._next_slot = 0.0
+        self._pace_lock = threading.Lock()
+        self._clock = _Clock()
+        self._client = httpx.Client(
+            transport=_PoolTransport(self._clock, verify),
+            follow_redirects=False,
+            timeout=httpx.Timeout(limits.timeout),
+            headers={"User-Agent": user_agent, "Accept-Encoding": _ACCEPT_ENCODING},
+            cookies=_NoCookies(),
+            trust_env=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"Transport({self.base_url!r}, limits={self.limits!r})"
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the kept-alive connections."""
+        self._client.close()
+
+    def send(self, request: Request) -> tuple[Response | None, str | None]:
+        """Send one request; retry it on 429/503 as the server asks.
+
+        Args:
+            request: the request, with an absolute URL at the target's origin.
+
+        Returns:
+            ``(response, None)``, or ``(None, sentence)`` when no usable response came:
+            the sentence says what went wrong and never holds the token.
+        """
+        scheme, host, port = self._origin
+        where = f"{host}:{port}"
+        try:
+            if _origin(request.url) != self._origin:
+                self.stats.failures += 1
+                return None, self.redactor.text(
+                    f"not sent: {request.url[:200]} is outside the target "
+                    f"{scheme}://{host}:{port}, and diglot only talks to the target"
+                )
+        except ValueError as error:
+            self.stats.failures += 1
+            return None, self.redactor.text(f"not sent: {error}")[:_MAX_SENTENCE]
+        headers = dict(request.headers)
+        if request.authenticated and self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        attempt = 0
+        while True:
+            self._pace()
+            response, failure = self._send_once(request, headers, where)
+            if response is None:
+                self.stats.failures += 1
+                return None, failure
+            if response.status not in _RETRIED or attempt >= self.max_retries:
+                return response, None
+            self._wait(min(self.max_wait, retry_delay(response.headers, attempt)))
+            attempt += 1
+            self.stats.retries += 1
+
+    def _pace(self) -> None:
+        if not self._interval:
+            return
+        with self._pace_lock:
+            now = time.monotonic()
+            if self._next_slot > now:
+                self._wait(self._next_slot - now)
+                now = self._next_slot
+            self._next_slot = now + self._interval
+
+    def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+            self.stats.waited += seconds
+
+    def _send_once(
+        self, request: Request, headers: dict[str, str], where: str
+    ) -> tuple[Response | None, str | None]:
+        limits = self.limits
+        self.stats.requests += 1
+        headers_seen = False
+        received = 0
+        start = time.monotonic()
+        self._clock.start(limits.timeout)
+        try:
+            outgoing = self._client.build_request(
+                request.method, request.url, headers=headers, content=request.body or None
+            )
+            raw = self._client.send(outgoing, stream=True)
+            headers_seen = True
+            try:
+                problem = self._header_problem(raw.headers.raw)
+                if problem:
+                    return None, problem
+                inflater = _inflater(raw.headers.get("content-encoding", ""))
+                keep = limits.max_body + _MARGIN
+                parts: list[bytes] = []
+                kept = 0
+                for chunk in raw.iter_raw():
+                    received += len(chunk)
+                    data = inflater.feed(chunk, keep - kept) if inflater else chunk
+                    parts.append(data)
+                    kept += len(data)
+                    if kept >= keep:
+                        break
+                else:
+                    if inflater is not None and not inflater.complete:
+                        raise _Unreadable(
+                            "the compressed body ends before its compressed stream does"
+                        )
+            finally:
+                raw.close()
+        except _Unreadable as error:
+            return None, self.redactor.text(str(error))[:_MAX_SENTENCE]
+        except Exception as error:  # anything the server can provoke becomes a sentence
+            sentence = _explain(
+                error, headers_seen=headers_seen, received=received, where=where, limits=limits
+            )
+            return None, self.redactor.text(sentence)[:_MAX_SENTENCE]
+        finally:
+            self._clock.stop()
+        body = b"".join(parts)
+        truncated = len(body) > limits.max_body
+        body = self.redactor.bytes(body)
+        if truncated:
+            body = body[: limits.max_body]
+        return Response(
+            status=raw.status_code,
+            headers=self._headers(raw.headers.raw),
+            body=body,
+            elapsed=time.monotonic() - start,
+            truncated=truncated,
+        ), None
+
+    def _header_problem(self, raw: list[tuple[bytes, bytes]]) -> str | None:
+        limits = self.limits
+        if len(raw) > limits.max_headers:
+            return (
+                f"the response has {len(raw)} header lines, more than the limit of "
+                f"{limits.max_headers}; it was not read"
+            )
+        size = sum(len(name) + len(value) + 4 for name, value in raw)
+        if size > limits.max_header_bytes:
+            return (
+                f"the response headers take {size} bytes, more than the limit of "
+                f"{limits.max_header_bytes}; they were not read"
+            )
+        return None
+
+    def _headers(self, raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        for name_bytes, value_bytes in raw:
+            name = name_bytes.decode("latin-1").lower()
+            value = self.redactor.text(value_bytes.decode("latin-1"))
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        return headers
+
+
+def check_reachable(
+    base_url: str, *, timeout: float = 10.0, verify: ssl.SSLContext | str | bool = True
+) -> None:
+    """Make sure something answers at ``base_url``: the name resolves, TCP and TLS connect.
+
+    No HTTP request is sent; an unusable server that does accept connections is judged
+    request by request instead.
+
+    Args:
+        base_url: the target's base URL.
+        timeout: seconds for each step (resolution, connection, TLS handshake).
+        verify: TLS verification, as for ``Transport``.
+
+    Raises:
+        UsageError: ``base_url`` is not an http(s) URL with a host.
+        TargetUnreachable: the name does not resolve, the connection is refused or times out,
+            or the TLS handshake fails; the message says which and what to check.
+
+    Example:
+        >>> check_reachable("http://127.0.0.1:9/restapi", timeout=1)  # doctest: +SKIP
+        Traceback (most recent call last):
+        diglot.errors.TargetUnreachable: the connection to 127.0.0.1:9 was refused ...
+    """
+    try:
+        scheme, host, port = _origin(base_url)
+    except ValueError as error:
+        raise UsageError(f"the base URL is not usable: {error}") from None
+    where = f"{host}:{port}"
+    try:
+        addresses = _resolve(host, port, timeout)
+    except httpcore.ConnectTimeout:
+        raise TargetUnreachable(
+            f"the host name {host!r} of {base_url} did not resolve within {timeout:g} s; "
+            "check the network and DNS"
+        ) from None
+    except httpcore.ConnectError as error:
+        raise TargetUnreachable(f"{error}; check --base-url ({base_url})") from None
+    last: OSError | None = None
+    for address in addresses:
+        try:
+            sock = socket.create_connection((address, port), timeout=timeout)
+        except OSError as error:
+            last = error
+            continue
+        try:
+            if scheme == "https":
+                context = httpx.create_ssl_context(verify=verify, trust_env=False)
+                with context.wrap_socket(sock, server_hostname=host):
+                    pass
+        except ssl.SSLCertVerificationError as error:
+            raise TargetUnreachable(
+                f"the TLS certificate of {where} is not trusted ({error.verify_message}); "
+                "pass a CA bundle or fix the certificate"
+            ) from None
+        except (ssl.SSLError, OSError) as error:
+            raise TargetUnreachable(
+                f"the TLS handshake with {where} failed ({error}); is it an https server?"
+            ) from None
+        finally:
+            sock.close()
+        return
+    if isinstance(last, ConnectionRefusedError):
+        raise TargetUnreachable(
+            f"the connection to {where} was refused: nothing listens there; "
+            f"is the server running and is --base-url ({base_url}) right?"
+        )
+    if isinstance(last, TimeoutError):
+        raise TargetUnreachable(
+            f"no answer from {where} within {timeout:g} s (connecting timed out); "
+            "check the address and any firewall"
+        )
+    raise TargetUnreachable(f"cannot connect to {where} ({last}); check --base-url ({base_url})")
