@@ -4,6 +4,7 @@ import re
 
 from diglot._results import Status
 from diglot.reports import render_markdown
+from diglot.reports._markdown import reproduce_command
 from tests.reports.builders import finding, make_run
 
 
@@ -61,3 +62,25 @@ def test_long_lists_are_cut():
         result.add(finding(message=f"problem in {result.check}"))
     text = render_markdown(run)
     assert "… and 7 more failed or warning checks." in text
+
+
+def test_reproduce_line_carries_the_options_that_shape_the_run():
+    run = make_run()
+    run.options = {
+        "max_examples": 5,
+        "fault": "json-renamed-field",
+        "operations": ["listGroups"],
+        "content_types": ["json", "xml"],
+        "read_only": True,
+        "stateful": False,
+        "shrink": True,
+        "shard": None,
+        "token": "x",
+    }
+    assert reproduce_command(run) == (
+        "diglot run --base-url http://127.0.0.1:8123/restapi --account-id "
+        f"{run.account_id} --fault json-renamed-field --max-examples 5 "
+        f"--operations listGroups --read-only --no-stateful --seed {run.seed}"
+    )
+    run.target = "embedded reference server"
+    assert reproduce_command(run).startswith("diglot run --fault json-renamed-field")

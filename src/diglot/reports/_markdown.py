@@ -35,12 +35,37 @@ def verdict(run: RunResult) -> tuple[str, str]:
 
 
 def reproduce_command(run: RunResult) -> str:
-    """The ``diglot run`` line that repeats the run with its seed."""
+    """The ``diglot run`` line that repeats the run: its seed and the options that shape it.
+
+    Options are read from ``run.options`` by the names ``diglot run`` records; unknown
+    ones are left out.
+    """
+    options = run.options
     parts = ["diglot", "run"]
     if run.target.startswith(("http://", "https://")):
         parts += ["--base-url", shlex.quote(run.target)]
-    if run.account_id:
-        parts += ["--account-id", shlex.quote(run.account_id)]
+        if run.account_id:
+            parts += ["--account-id", shlex.quote(run.account_id)]
+    for key, flag in (
+        ("fault", "--fault"),
+        ("shard", "--shard"),
+        ("max_examples", "--max-examples"),
+    ):
+        value = options.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool) and value != "":
+            parts += [flag, shlex.quote(str(value))]
+    for key, flag in (("operations", "--operations"), ("content_types", "--content-types")):
+        value = options.get(key)
+        if isinstance(value, list) and value and value != ["json", "xml"]:
+            parts += [flag, shlex.quote(",".join(str(item) for item in value))]
+    for key, flag, when in (
+        ("read_only", "--read-only", True),
+        ("strict", "--strict", True),
+        ("stateful", "--no-stateful", False),
+        ("shrink", "--no-shrink", False),
+    ):
+        if options.get(key) is when:
+            parts.append(flag)
     parts += ["--seed", str(run.seed)]
     return " ".join(parts)
 

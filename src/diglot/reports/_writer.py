@@ -107,6 +107,7 @@ def write_text(path: Path, text: str) -> Path:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; reports are for sharing
         os.replace(tmp, path)
     except OSError as exc:
         raise ReportError(
