@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from diglot._check import check
 from diglot._exchange import Case, CaseKind, Exchange, Expect, Request, Response
 from diglot._findings import Family, Finding, Severity
 from diglot._results import CheckResult, RunResult, Status
@@ -51,4 +52,5 @@ __all__ = [
     "UnknownOperation",
     "UsageError",
     "__version__",
+    "check",
 ]

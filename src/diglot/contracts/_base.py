@@ -36,6 +36,9 @@ class CheckInfo:
         description: the claim, one sentence.
         operations: the operations it applies to; None for all.
         multi: True when it judges several exchanges together (run by the runner's phases).
+        via: the single-exchange check that reports for it (``schema.unknown_property`` is
+            judged by ``schema.body``); it counts as applied whenever that one applies...
+        rule_prefix: ...to a case whose ``rule`` starts with this (empty: any case).
     """
 
     id: str
@@ -43,6 +46,8 @@ class CheckInfo:
     description: str
     operations: frozenset[str] | None = None
     multi: bool = False
+    via: str = ""
+    rule_prefix: str = ""
 
     def applies_to(self, operation_id: str) -> bool:
         return self.operations is None or operation_id in self.operations
@@ -182,9 +187,15 @@ class Observation:
 
 def run_single_checks(observation: Observation) -> Iterator[tuple[CheckInfo, bool]]:
     """Run every single-exchange check on one observation; yields (check, applied)."""
+    operation = observation.case.operation
     for info, function in SINGLE_CHECKS:
-        if info.applies_to(observation.case.operation):
-            yield info, function(observation)
+        if info.applies_to(operation):
+            applied = function(observation)
+            yield info, applied
+            for companion in CHECKS.values():
+                if companion.via == info.id and companion.applies_to(operation):
+                    rule = observation.case.rule
+                    yield companion, applied and rule.startswith(companion.rule_prefix)
 
 
 def show(value: JSONValue, limit: int = 200) -> str:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import copy
+import functools
 import re
+from typing import TYPE_CHECKING
 
 from diglot._findings import Family, Severity
 from diglot._types import JSONValue
 from diglot.contracts._base import RESTAPI_NS, CheckInfo, Observation, check, register, show
 from diglot.specs._model import SchemaError
+
+if TYPE_CHECKING:
+    from diglot.specs import Spec
 
 register(
     CheckInfo(
@@ -16,6 +21,7 @@ register(
         Family.SCHEMA,
         "Every property (JSON) or element (XML) is a documented one. Undocumented ones are "
         "warnings: the API adds fields over time.",
+        via="schema.body",
     )
 )
 
@@ -58,7 +64,51 @@ def body_conformance(obs: Observation) -> bool:
         _report_json_errors(
             obs, obs.spec.validate_json(obs.operation.operation_id, obs.status, obs.data)
         )
+        _report_unknown_keys(obs, obs.data, "", known_properties(obs.spec))
     return True
+
+
+@functools.cache
+def known_properties(spec: Spec) -> frozenset[str]:
+    """Every property name the spec documents in any component."""
+    schemas = spec.document.get("components", {})
+    names: set[str] = set()
+    stack: list[JSONValue] = [schemas.get("schemas") if isinstance(schemas, dict) else None]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            properties = node.get("properties")
+            if isinstance(properties, dict):
+                names.update(properties)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return frozenset(names)
+
+
+def _report_unknown_keys(obs: Observation, data: JSONValue, at: str, known: frozenset[str]) -> None:
+    """Warn about JSON keys that no documented shape has (the XML side: unknown elements)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            here = f"{at}/{pointer_part(key)}"
+            if key not in known:
+                obs.report(
+                    "schema.unknown_property",
+                    f"undocumented property {key!r}",
+                    expected="only documented properties",
+                    actual=show(value),
+                    location=here,
+                    severity=Severity.WARNING,
+                )
+            else:
+                _report_unknown_keys(obs, value, here, known)
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            _report_unknown_keys(obs, item, f"{at}/{index}", known)
+
+
+def pointer_part(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
 
 
 def _report_json_errors(obs: Observation, errors: list[SchemaError]) -> None:

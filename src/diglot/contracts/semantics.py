@@ -17,6 +17,8 @@ register(
         Family.SEMANTICS,
         "Documented limits hold: at most 500 users per create-users request.",
         operations=frozenset({"createUsers"}),
+        via="protocol.status_code",
+        rule_prefix="limits.",
     )
 )
 register(

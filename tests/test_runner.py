@@ -1,0 +1,149 @@
+"""The engine end to end: diglot run against the real reference server, over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from diglot._config import RunConfig
+from diglot._findings import Severity
+from diglot._results import Status
+from diglot.cli import main
+from diglot.runner import run
+from diglot.server import FAULTS
+
+
+def test_the_clean_reference_server_gives_no_finding_at_all():
+    result = run(RunConfig(max_examples=5, seed=7))
+    findings = [f for r in result.results for f in r.findings]
+    assert findings == []
+    assert result.errors == []
+    statuses = {r.status for r in result.results}
+    assert statuses == {Status.PASSED}, [
+        (r.operation, r.content_type, r.check, r.skip_reason)
+        for r in result.results
+        if r.status is not Status.PASSED
+    ]
+    # every operation × content type × applicable check has a row
+    assert {(r.operation, r.content_type) for r in result.results} == {
+        (op, ct)
+        for op in ("listGroups", "createGroups", "createUsers", "listSigningGroups")
+        for ct in ("json", "xml")
+    }
+    assert result.requests > 100
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_every_fault_is_caught_by_its_family(fault):
+    info = FAULTS[fault]
+    result = run(RunConfig(max_examples=3, seed=1, fault=fault))
+    findings = [f for r in result.results for f in r.findings]
+    wanted = {Severity.WARNING, Severity.VIOLATION} if info.warning_only else {Severity.VIOLATION}
+    hits = [f for f in findings if f.family is info.family and f.severity in wanted]
+    assert hits, f"{fault} ({info.family}) not caught; found: {[f.check for f in findings]}"
+    assert result.failed(strict=info.warning_only)
+
+
+def test_cli_exit_codes_and_reports(tmp_path, capsys):
+    code = main(["run", "--max-examples", "3", "--seed", "5", "--report-dir", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "PASSED" in out
+    assert {p.name for p in tmp_path.iterdir()} >= {
+        "report.json",
+        "junit.xml",
+        "index.html",
+        "summary.md",
+    }
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["seed"] == 5
+    code = main(
+        ["run", "--max-examples", "3", "--seed", "5", "--no-reports", "--fault", "ignore-accept"]
+    )
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "protocol.content_type" in out
+    assert "curl" in out
+
+
+def test_strict_fails_on_warnings_only(capsys):
+    args = ["run", "--max-examples", "3", "--seed", "2", "--no-reports"]
+    args += ["--fault", "include-users-ignored", "--operations", "listSigningGroups"]
+    assert main(args) == 0
+    assert main([*args, "--strict"]) == 1
+    assert "semantics.include_users" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["run", "--operations", "listGroup"], "listGroups"),
+        (["run", "--content-types", "yaml"], "json, xml"),
+        (["run", "--base-url", "http://127.0.0.1:9/restapi"], "--account-id"),
+        (["run", "--base-url", "ftp://x"], "http(s)"),
+        (["run", "--fault", "ignore-acept"], "ignore-accept"),
+        (["run", "--max-examples", "0"], "at least 1"),
+    ],
+)
+def test_usage_errors_say_what_to_do(argv, needle, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err
+    assert "Traceback" not in err
+
+
+def test_an_unreachable_target_exits_3(capsys):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, never listening: connection refused
+        code = main(
+            [
+                "run",
+                "--base-url",
+                f"http://127.0.0.1:{port}/restapi",
+                "--account-id",
+                "1",
+                "--timeout",
+                "2",
+            ]
+        )
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "target unusable" in err
+    assert "Traceback" not in err
+
+
+def test_read_only_sends_no_post_and_says_why():
+    result = run(RunConfig(max_examples=3, seed=3, read_only=True))
+    creates = [r for r in result.results if r.operation in ("createGroups", "createUsers")]
+    assert creates
+    assert all(r.status is Status.SKIPPED and "--read-only" in r.skip_reason for r in creates)
+
+
+def test_the_request_budget_is_respected():
+    result = run(RunConfig(max_examples=10, seed=3, max_requests=40))
+    assert result.requests <= 40
+    assert any("budget" in error for error in result.errors)
+
+
+def test_shards_split_the_work():
+    whole = run(RunConfig(max_examples=2, seed=4, stateful=False))
+    parts = [run(RunConfig(max_examples=2, seed=4, stateful=False, shard=(i, 2))) for i in (0, 1)]
+    keys = [{(r.operation, r.content_type) for r in p.results if r.exchanges} for p in parts]
+    assert keys[0].isdisjoint(keys[1])
+    assert keys[0] | keys[1] == {(r.operation, r.content_type) for r in whole.results}
+
+
+def test_the_token_is_sent_but_never_written(tmp_path, capsys, monkeypatch):
+    token = "s3cret-token-value-0123456789"
+    monkeypatch.setenv("DIGLOT_TOKEN", token)
+    args = ["run", "--max-examples", "2", "--report-dir", str(tmp_path), "--fault", "ignore-accept"]
+    assert main(args) == 1
+    out = capsys.readouterr()
+    assert token not in out.out + out.err
+    for path in tmp_path.iterdir():
+        assert token not in path.read_text(errors="replace"), path.name
+    assert "$DIGLOT_TOKEN" in (tmp_path / "report.json").read_text()
