@@ -67,7 +67,7 @@ def test_json_and_its_xml_encoding_never_differ(operation, status):
     root = SPEC.operation(operation).responses[status].xml_root
     known = known_properties(SPEC)
 
-    def documented_only(value):
+    def documented_only(value: object) -> object:
         # undocumented keys are schema.unknown_property's business, not equivalence's
         if isinstance(value, dict):
             return {k: documented_only(v) for k, v in value.items() if k in known}
