@@ -443,6 +443,8 @@ def _explain(
     text = str(error) or type(error).__name__
     stage = f"after {received} bytes of the body" if headers_seen else "before the response headers"
     if isinstance(error, httpcore.ConnectTimeout):
+        if "handshake" in text:
+            return f"the TLS handshake with {where} did not finish within the time limit"
         return f"connecting to {where} did not succeed within the time limit ({text})"
     if isinstance(error, httpcore.TimeoutException):
         # per-read timeouts equal the total limit, and the deadline clamps them: either way
