@@ -8,12 +8,14 @@ of the token in any encoding.
 from __future__ import annotations
 
 import base64
+import contextlib
 import re
 import time
 import tracemalloc
 import urllib.parse
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from lxml import etree
 
@@ -242,3 +244,14 @@ def test_the_catalogue_is_complete_data() -> None:
         assert set(behaviour.content_types) <= {"json", "xml"}
         assert behaviour.exit_codes <= {1, 3}
         assert (behaviour.must_say is None) == behaviour.name.startswith("echo-")
+
+
+def test_the_sentinel_notices_a_client_that_follows_the_redirect() -> None:
+    # The guard above has teeth: a client that follows redirects does reach the sentinel.
+    with HostileServer(BEHAVIOURS["redirect-other-host"].handler) as server:
+        with (
+            httpx.Client(follow_redirects=True, trust_env=False) as client,
+            contextlib.suppress(httpx.HTTPError),
+        ):
+            client.get(f"{server.base_url}/v2.1/accounts/1/groups", timeout=1)
+        assert server.sentinel.connections() == 1
