@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import email.utils
 import errno
-import ipaddress
 import socket
 import ssl
 import threading
 import time
 import urllib.parse
 import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from importlib.metadata import PackageNotFoundError, version
@@ -39,11 +37,12 @@ import httpcore
 import httpx
 
 from diglot._exchange import Response
+from diglot._network import Clock, PoolTransport, resolve
 from diglot._redact import Redactor
 from diglot.errors import TargetUnreachable, UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Mapping
     from types import TracebackType
 
     from diglot._exchange import Request
@@ -57,7 +56,6 @@ DEFAULT_USER_AGENT = f"diglot/{_VERSION}"
 _ACCEPT_ENCODING = "gzip, deflate"
 _MARGIN = 64 * 1024
 """Bytes read past ``max_body`` so that a token straddling the cut is still redacted whole."""
-_WRITE_PIECE = 16 * 1024
 _BACKOFF_BASE = 0.5
 _BURST_WINDOW = 30.0
 """DocuSign's burst limit counts calls per 30 seconds and publishes no reset time."""
@@ -113,197 +111,6 @@ class TransportStats:
     retries: int = 0
     waited: float = 0.0
     failures: int = 0
-
-
-# --- the deadline --------------------------------------------------------------------------
-
-
-class _DeadlineExceeded(httpcore.ReadTimeout):
-    """The request's total time is spent; raised before a socket call that would exceed it."""
-
-
-class _Clock:
-    """The current request's deadline, per thread; bounds every socket call's timeout."""
-
-    __slots__ = ("_local",)
-
-    def __init__(self) -> None:
-        self._local = threading.local()
-
-    def start(self, seconds: float) -> None:
-        self._local.deadline = time.monotonic() + seconds
-
-    def stop(self) -> None:
-        self._local.deadline = None
-
-    def left(self, timeout: float | None) -> float | None:
-        deadline: float | None = getattr(self._local, "deadline", None)
-        if deadline is None:
-            return timeout
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise _DeadlineExceeded("the total time for the request is spent")
-        return left if timeout is None else min(timeout, left)
-
-
-class _Stream(httpcore.NetworkStream):
-    """A network stream whose every read and write waits at most until the deadline."""
-
-    __slots__ = ("_clock", "_inner")
-
-    def __init__(self, inner: httpcore.NetworkStream, clock: _Clock) -> None:
-        self._inner = inner
-        self._clock = clock
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, self._clock.left(timeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        # In pieces, so that a server reading slowly cannot stretch one write past the deadline.
-        for start in range(0, len(buffer), _WRITE_PIECE):
-            self._inner.write(buffer[start : start + _WRITE_PIECE], self._clock.left(timeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        inner = self._inner.start_tls(ssl_context, server_hostname, self._clock.left(timeout))
-        return _Stream(inner, self._clock)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-def _resolve(host: str, port: int, timeout: float | None) -> list[str]:
-    """The addresses of ``host``; name resolution bounded by ``timeout`` like everything else."""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    else:
-        return [host]
-    found: list[str] = []
-    problem: list[OSError] = []
-
-    def work() -> None:
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            found.extend(str(info[4][0]) for info in infos)
-        except OSError as error:
-            problem.append(error)
-
-    worker = threading.Thread(target=work, name=f"diglot-resolve-{host}", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        raise httpcore.ConnectTimeout(f"the host name {host!r} did not resolve in time")
-    if problem:
-        raise httpcore.ConnectError(f"the host name {host!r} cannot be resolved: {problem[0]}")
-    return list(dict.fromkeys(found))
-
-
-class _Backend(httpcore.NetworkBackend):
-    """httpcore's socket backend with bounded name resolution and deadline-bound streams."""
-
-    def __init__(self, clock: _Clock) -> None:
-        self._clock = clock
-        self._sockets = httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        addresses = _resolve(host, port, self._clock.left(timeout))
-        last: Exception | None = None
-        for address in addresses:
-            try:
-                inner = self._sockets.connect_tcp(
-                    address, port, self._clock.left(timeout), local_address, socket_options
-                )
-            except httpcore.ConnectError as error:
-                last = error
-                continue
-            return _Stream(inner, self._clock)
-        raise last or httpcore.ConnectError(f"no address for {host!r}")
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:  # pragma: no cover - diglot speaks TCP only
-        raise httpcore.ConnectError("diglot does not connect to unix sockets")
-
-    def sleep(self, seconds: float) -> None:  # pragma: no cover - httpcore retries are off
-        time.sleep(seconds)
-
-
-class _RawStream(httpx.SyncByteStream):
-    def __init__(self, inner: Iterable[bytes]) -> None:
-        self._inner = inner
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield from self._inner
-
-    def close(self) -> None:
-        close = getattr(self._inner, "close", None)
-        if close is not None:
-            close()
-
-
-class _PoolTransport(httpx.BaseTransport):
-    """An httpx transport over an httpcore pool built on the deadline-bound backend.
-
-    httpcore's exceptions are left as they are: ``Transport`` maps each to a sentence.
-    """
-
-    def __init__(self, clock: _Clock, verify: ssl.SSLContext | str | bool) -> None:
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
-            max_connections=16,
-            max_keepalive_connections=16,
-            keepalive_expiry=5.0,
-            http1=True,
-            http2=False,
-            retries=0,
-            network_backend=_Backend(clock),
-        )
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        stream = request.stream
-        assert isinstance(stream, httpx.SyncByteStream)
-        response = self._pool.handle_request(
-            httpcore.Request(
-                method=request.method,
-                url=httpcore.URL(
-                    scheme=request.url.raw_scheme,
-                    host=request.url.raw_host,
-                    port=request.url.port,
-                    target=request.url.raw_path,
-                ),
-                headers=request.headers.raw,
-                content=stream,
-                extensions=request.extensions,
-            )
-        )
-        body = response.stream
-        if not isinstance(body, Iterable):  # pragma: no cover - the sync pool streams
-            raise TypeError("httpcore returned an asynchronous stream to a sync client")
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_RawStream(body),
-            extensions=response.extensions,
-        )
-
-    def close(self) -> None:
-        self._pool.close()
 
 
 # --- bodies --------------------------------------------------------------------------------
@@ -556,9 +363,9 @@ class Transport:
         self._interval = 1.0 / rate_limit if rate_limit else 0.0
         self._next_slot = 0.0
         self._pace_lock = threading.Lock()
-        self._clock = _Clock()
+        self._clock = Clock()
         self._client = httpx.Client(
-            transport=_PoolTransport(self._clock, verify),
+            transport=PoolTransport(self._clock, verify),
             follow_redirects=False,
             timeout=httpx.Timeout(limits.timeout),
             headers={"User-Agent": user_agent, "Accept-Encoding": _ACCEPT_ENCODING},
@@ -749,7 +556,7 @@ def check_reachable(
         raise UsageError(f"the base URL is not usable: {error}") from None
     where = f"{host}:{port}"
     try:
-        addresses = _resolve(host, port, timeout)
+        addresses = resolve(host, port, timeout)
     except httpcore.ConnectTimeout:
         raise TargetUnreachable(
             f"the host name {host!r} of {base_url} did not resolve within {timeout:g} s; "
