@@ -29,25 +29,21 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from diglot._config import RunConfig
-from diglot._exchange import Case, CaseKind, Exchange, Expect, Request
+from diglot._exchange import Case, CaseKind, Exchange, Request
 from diglot._findings import Finding, Severity
 from diglot._redact import Redactor
 from diglot._results import CheckResult, RunResult
-from diglot._transport import Limits, Transport
+from diglot._sequences import MEDIA, run_groups_machine, run_users_machine, walk_group_list
+from diglot._transport import Limits, Transport, check_reachable
 from diglot._types import JSONValue
 from diglot.contracts import CHECKS, Observation, run_single_checks
 from diglot.contracts.equivalence import judge_pair
-from diglot.contracts.pagination import Page, judge_link, judge_walk, resolve_link
-from diglot.contracts.semantics import entry_failed, judge_listed
 from diglot.errors import ContractViolation, TargetUnreachable, UsageError
 from diglot.specs import Spec, load_spec
 from diglot.strategies import Names, explicit_cases, from_operation
 
 if TYPE_CHECKING:
     from diglot.specs._model import Operation
-
-MEDIA = {"json": "application/json", "xml": "application/xml"}
-MAX_WALK_PAGES = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +71,7 @@ class BudgetExhausted(Exception):
 
 
 @dataclass
-class _Session:
+class Session:
     config: RunConfig
     spec: Spec
     transport: Transport
@@ -214,7 +210,7 @@ def iter_run(config: RunConfig) -> Iterator[Event]:
             options=_options(config),
             started_at=datetime.now(UTC),
         )
-        session = _Session(
+        session = Session(
             config, spec, transport, base_url, account_id, seed, Names(config.name_prefix), result
         )
         started = time.perf_counter()
@@ -250,6 +246,7 @@ def _target(config: RunConfig, stack: contextlib.ExitStack) -> tuple[str, str]:
                 "--account-id is required with --base-url: the account whose groups and users "
                 "diglot tests"
             )
+        check_reachable(config.base_url, timeout=config.timeout)
         return config.base_url, config.account_id
     from diglot.server import DEFAULT_ACCOUNT_ID, running
 
@@ -277,7 +274,7 @@ def _options(config: RunConfig) -> dict[str, JSONValue]:
 
 
 def _probe(
-    session: _Session, operations: list[Operation], pairs: list[tuple[Operation, str]]
+    session: Session, operations: list[Operation], pairs: list[tuple[Operation, str]]
 ) -> None:
     """One plain list request: is anything there, and will it talk to us?"""
     probe = next((op for op in operations if op.is_read_only), None) or session.spec.operation(
@@ -305,9 +302,7 @@ def _probe(
         session.observe(exchange)
 
 
-def _operation_phases(
-    session: _Session, operation: Operation, content_type: str
-) -> Iterator[Event]:
+def _operation_phases(session: Session, operation: Operation, content_type: str) -> Iterator[Event]:
     config = session.config
     op_id = operation.operation_id
     if config.read_only and not operation.is_read_only:
@@ -323,14 +318,17 @@ def _operation_phases(
         _equivalence(session, operation)
         yield Progress(op_id, content_type, "equivalence", session.sent)
     if config.stateful and op_id == "listGroups":
-        _walks(session, content_type)
+        walk_group_list(session, content_type)
         yield Progress(op_id, content_type, "pagination", session.sent)
-    if config.stateful and not config.read_only and op_id in ("createGroups", "createUsers"):
-        _stateful(session, operation, content_type)
+    if config.stateful and not config.read_only and op_id == "createGroups":
+        run_groups_machine(session, content_type)
+        yield Progress(op_id, content_type, "stateful", session.sent)
+    if config.stateful and not config.read_only and op_id == "createUsers":
+        run_users_machine(session, content_type)
         yield Progress(op_id, content_type, "stateful", session.sent)
 
 
-def _generated(session: _Session, operation: Operation, content_type: str) -> None:
+def _generated(session: Session, operation: Operation, content_type: str) -> None:
     from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
     from hypothesis import seed as hypothesis_seed
 
@@ -403,7 +401,7 @@ def _promote(row: CheckResult, finding: Finding) -> None:
             return
 
 
-def _equivalence(session: _Session, operation: Operation) -> None:
+def _equivalence(session: Session, operation: Operation) -> None:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
 
@@ -447,181 +445,13 @@ def _with(case: Case, **changes: object) -> Case:
     return replace(case, **changes)  # type: ignore[arg-type]
 
 
-def _walks(session: _Session, content_type: str) -> None:
-    """Walk the whole group list by start_position and by nextUri; check previousUri once."""
-    account = {"accountId": session.account_id}
-    first_case = Case("listGroups", content_type, account, {"count": "1"}, note="size probe")
-    first = session.observe(session.send(first_case))
-    page = Page.of(first.data)
-    if first.status != 200 or page is None or page.total_set_size is None:
-        return
-    total = page.total_set_size
-    count = max(1, min(100, -(-total // MAX_WALK_PAGES)))
-    if total > MAX_WALK_PAGES * 100:
-        session.row(
-            "listGroups", content_type, "pagination.walk"
-        ).skip_reason = f"the list holds {total} groups, more than a bounded walk covers"
-        return
-    # by start_position
-    ids: list[str] = []
-    totals: set[int] = set()
-    start = 0
-    last: Observation | None = None
-    for _ in range(MAX_WALK_PAGES + 2):
-        case = Case(
-            "listGroups",
-            content_type,
-            account,
-            {"count": str(count), "start_position": str(start)},
-            note=f"walk by start_position, count={count}",
-        )
-        last = session.observe(session.send(case))
-        current = Page.of(last.data)
-        if last.status != 200 or current is None:
-            return
-        totals.add(current.total_set_size or -1)
-        ids += [_group_id(item) for item in current.items]
-        if not current.items or start + len(current.items) >= (current.total_set_size or 0):
-            break
-        start += len(current.items)
-    if last is not None:
-        judge_walk(last, ids, totals, via=f"by start_position (count={count})")
-        session.judged(last, "pagination.walk")
-    # by nextUri, judging each link and the first previousUri
-    ids, totals = [], set()
-    case = Case("listGroups", content_type, account, {"count": str(count)}, note="walk by nextUri")
-    current_obs = session.observe(session.send(case))
-    checked_previous = False
-    for _ in range(MAX_WALK_PAGES + 2):
-        current = Page.of(current_obs.data)
-        if current_obs.status != 200 or current is None:
-            return
-        totals.add(current.total_set_size or -1)
-        ids += [_group_id(item) for item in current.items]
-        if current.previous_uri is not None and not checked_previous:
-            checked_previous = True
-            _follow(session, current_obs, "previousUri", current.previous_uri, content_type)
-        if current.next_uri is None:
-            break
-        reached = _follow(session, current_obs, "nextUri", current.next_uri, content_type)
-        if reached is None:
-            return
-        current_obs = reached
-    judge_walk(current_obs, ids, totals, via=f"by nextUri (count={count})")
-    session.judged(current_obs, "pagination.walk")
-
-
-def _group_id(item: object) -> str:
-    if isinstance(item, dict):
-        return str(item.get("groupId") or item.get("groupName") or json.dumps(item, sort_keys=True))
-    return json.dumps(item, sort_keys=True, default=str)
-
-
-def _follow(
-    session: _Session, obs: Observation, key: str, uri: str, content_type: str
-) -> Observation | None:
-    url = resolve_link(session.spec, session.base_url, session.account_id, uri)
-    reached: Observation | None = None
-    if url is not None:
-        from urllib.parse import parse_qsl, urlsplit
-
-        query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
-        case = Case(
-            "listGroups",
-            content_type,
-            {"accountId": session.account_id},
-            query,
-            note=f"following {key}",
-        )
-        request = Request(
-            "GET",
-            url,
-            {"Accept": MEDIA[content_type]},
-            authenticated=session.config.token is not None,
-        )
-        reached = session.observe(session.send_request(case, request))
-    judge_link(obs, key, reached, url)
-    session.judged(obs, "pagination.links")
-    return reached
-
-
-def _stateful(session: _Session, operation: Operation, content_type: str) -> None:
-    account = {"accountId": session.account_id}
-    names = session.names
-    if operation.operation_id == "createGroups":
-        wanted = [names.group_name("stateful") for _ in range(2)]
-        case = Case(
-            "createGroups",
-            content_type,
-            account,
-            body={"groups": [{"groupName": name} for name in wanted]},
-            body_format=content_type,
-            note="create groups, then find them",
-        )
-        created_obs = session.observe(session.send(case))
-        if created_obs.status != operation.success_status:
-            return
-        created: dict[str, str] = {}
-        data = created_obs.data
-        for entry in _entries(data, "groups"):
-            if (
-                isinstance(entry, dict)
-                and not entry_failed(entry)
-                and entry.get("groupName") in wanted
-            ):
-                created[str(entry["groupName"])] = str(entry.get("groupId") or "")
-        for name, group_id in created.items():
-            search = Case(
-                "listGroups",
-                content_type,
-                account,
-                {"search_text": name, "count": "100"},
-                note=f"search for the group just created ({name})",
-            )
-            found = session.observe(session.send(search))
-            if found.status == 200 and found.problem is None:
-                judge_listed(found, {name: group_id})
-                session.judged(found, "semantics.persistence")
-                session.row("createGroups", content_type, "semantics.persistence").exchanges += 1
-    else:
-        users: list[JSONValue] = [
-            {"userName": names.user_name("stateful"), "email": names.email("s")} for _ in range(2)
-        ]
-        first = Case(
-            "createUsers",
-            content_type,
-            account,
-            body={"newUsers": users},
-            body_format=content_type,
-            note="create users (the first time)",
-        )
-        created_obs = session.observe(session.send(first))
-        data = created_obs.data
-        entries = _entries(data, "newUsers")
-        if created_obs.status != operation.success_status or any(entry_failed(e) for e in entries):
-            return
-        again = Case(
-            "createUsers",
-            content_type,
-            account,
-            body={"newUsers": users},
-            body_format=content_type,
-            kind=CaseKind.BOUNDARY,
-            expect=Expect.ENTRY_ERROR,
-            rule="duplicates.user",
-            note="create the same users again: the duplicate error is due",
-        )
-        duplicate = session.observe(session.send(again))
-        session.judged(duplicate, "semantics.persistence")
-
-
 def _entries(data: JSONValue, key: str) -> list[JSONValue]:
     items = data.get(key) if isinstance(data, dict) else None
     return items if isinstance(items, list) else []
 
 
 def _finish(
-    session: _Session, operations: list[Operation], pairs: list[tuple[Operation, str]]
+    session: Session, operations: list[Operation], pairs: list[tuple[Operation, str]]
 ) -> None:
     """Every check that applies gets a row, so nothing passes silently."""
     for operation, content_type in pairs:
@@ -640,7 +470,7 @@ def _finish(
     )
 
 
-def _why_not(session: _Session, operation: Operation, content_type: str, check_id: str) -> str:
+def _why_not(session: Session, operation: Operation, content_type: str, check_id: str) -> str:
     config = session.config
     if check_id == "equivalence.json_xml" and "json" not in config.content_types:
         return "needs both content types (--content-types json,xml)"

@@ -145,9 +145,9 @@ class Observation:
             self._format = self.case.content_type
         try:
             if self._format == "json":
-                self._data = parse_json(response.body)
+                self._data = parse_json(response.body, truncated=response.truncated)
             else:
-                self._root = parse_xml(response.body)
+                self._root = parse_xml(response.body, truncated=response.truncated)
                 self._data = self.spec.codec.decode(self._root)
         except BodyProblem as problem:
             self._problem = str(problem)
