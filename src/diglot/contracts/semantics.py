@@ -162,6 +162,27 @@ def include_users_honoured(obs: Observation) -> bool:
     return True
 
 
+def _batch(
+    obs: Observation, key: str, check_id: str
+) -> tuple[list[JSONValue], list[JSONValue]] | None:
+    """The entries sent and answered by a successful batch create; one answer per entry."""
+    if obs.status != obs.operation.success_status or obs.problem is not None:
+        return None
+    sent = _items(obs.case.body, key)
+    answered = _items(obs.data, key)
+    if not sent:
+        return None
+    if len(answered) != len(sent):
+        obs.report(
+            check_id,
+            f"{len(sent)} entries sent, {len(answered)} answered",
+            expected=f"{len(sent)} {key} entries",
+            actual=f"{len(answered)} entries",
+            location=f"/{key}",
+        )
+    return sent, answered
+
+
 @check(
     "semantics.create_groups",
     Family.SEMANTICS,
@@ -171,20 +192,10 @@ def include_users_honoured(obs: Observation) -> bool:
     operations=frozenset({"createGroups"}),
 )
 def groups_created_as_asked(obs: Observation) -> bool:
-    if obs.status != obs.operation.success_status or obs.problem is not None:
+    batch = _batch(obs, "groups", "semantics.create_groups")
+    if batch is None:
         return False
-    sent = _items(obs.case.body, "groups")
-    answered = _items(obs.data, "groups")
-    if not sent:
-        return False
-    if len(answered) != len(sent):
-        obs.report(
-            "semantics.create_groups",
-            f"{len(sent)} groups sent, {len(answered)} answered",
-            expected=f"{len(sent)} entries",
-            actual=f"{len(answered)} entries",
-            location="/groups",
-        )
+    sent, answered = batch
     by_name = {
         _text(a.get("groupName")): (i, a) for i, a in enumerate(answered) if isinstance(a, dict)
     }
@@ -278,20 +289,10 @@ def _judge_group_entry(
     operations=frozenset({"createUsers"}),
 )
 def users_created_as_asked(obs: Observation) -> bool:
-    if obs.status != obs.operation.success_status or obs.problem is not None:
+    batch = _batch(obs, "newUsers", "semantics.create_users")
+    if batch is None:
         return False
-    sent = _items(obs.case.body, "newUsers")
-    answered = _items(obs.data, "newUsers")
-    if not sent:
-        return False
-    if len(answered) != len(sent):
-        obs.report(
-            "semantics.create_users",
-            f"{len(sent)} users sent, {len(answered)} answered",
-            expected=f"{len(sent)} newUsers entries",
-            actual=f"{len(answered)} entries",
-            location="/newUsers",
-        )
+    sent, answered = batch
     duplicate = obs.case.rule == "duplicates.user"
     for index, request in enumerate(sent):
         if not isinstance(request, dict) or index >= len(answered):
