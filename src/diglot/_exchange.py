@@ -30,6 +30,12 @@ class Expect(enum.StrEnum):
     CLIENT_ERROR = "client_error"
     ENTRY_ERROR = "entry_error"
     """A batch entry is wrong: 400, or 201 with that entry's ``errorDetails``; both documented."""
+    SUCCESS_PREFERRED = "success_preferred"
+    """Success is the right answer; a 400 reads the documentation literally (a warning)."""
+    EITHER = "either"
+    """The documentation leaves it open: the success status and 400 are both right."""
+    CLIENT_ERROR_PREFERRED = "client_error_preferred"
+    """400 is the right answer, but the documentation states no rule: accepting is a warning."""
 
 
 @dataclass(frozen=True, slots=True, repr=False)

@@ -31,7 +31,16 @@ def status_code_conformance(obs: Observation) -> bool:
     expect = obs.case.expect
     reason = f" ({obs.case.note})" if obs.case.note else ""
     check_id = _check_for_rule(obs.case.rule)
-    if expect is Expect.SUCCESS:
+    if expect is Expect.SUCCESS_PREFERRED and status == 400:
+        obs.report(
+            check_id,
+            f"refused with 400{reason}; diglot reads the documentation as allowing it",
+            expected=str(success),
+            actual=f"400 {_error_text(obs)}".strip(),
+            severity=Severity.WARNING,
+        )
+        return True
+    if expect in (Expect.SUCCESS, Expect.SUCCESS_PREFERRED):
         if status == success:
             return True
         if 200 <= status < 300:
@@ -57,8 +66,17 @@ def status_code_conformance(obs: Observation) -> bool:
                 actual=f"{status} {_error_text(obs)}".strip(),
             )
         return True
-    allowed = {400} if expect is Expect.CLIENT_ERROR else {400, success}
+    allowed = {400} if expect in _REJECTING else {400, success}
     if status in allowed:
+        return True
+    if 200 <= status < 300 and expect is Expect.CLIENT_ERROR_PREFERRED:
+        obs.report(
+            check_id,
+            f"accepted a request that should be refused, though no documented rule says so{reason}",
+            expected="400",
+            actual=str(status),
+            severity=Severity.WARNING,
+        )
         return True
     if 400 <= status < 500:
         obs.report(
@@ -83,6 +101,9 @@ def status_code_conformance(obs: Observation) -> bool:
             actual=str(status),
         )
     return True
+
+
+_REJECTING = frozenset({Expect.CLIENT_ERROR, Expect.CLIENT_ERROR_PREFERRED})
 
 
 def _check_for_rule(rule: str) -> str:
