@@ -7,6 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console as RichConsole
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -15,7 +23,7 @@ from diglot._results import RunResult, Status
 
 if TYPE_CHECKING:
     from diglot._config import RunConfig
-    from diglot.runner import Progress
+    from diglot.runner import Progress as RunProgress
 
 _STYLE = {
     Status.PASSED: "green",
@@ -31,6 +39,8 @@ class Console:
     def __init__(self, *, secrets: Iterable[str | None] = ()) -> None:
         self.redactor = Redactor(secrets)
         self.out = RichConsole(highlight=False, soft_wrap=True)
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
 
     def line(self, text: str, style: str | None = None) -> None:
         self.out.print(Text(self.redactor.text(text), style=style or ""))
@@ -40,15 +50,39 @@ class Console:
         if config.fault:
             target += f" with fault {config.fault!r}"
         self.line(f"diglot: testing {target} in {', '.join(config.content_types)}", "bold")
+        if self.out.is_terminal:  # a bar on a terminal, plain lines in CI logs
+            total = (len(config.operations) or 4) * len(config.content_types)
+            if config.shard is not None:
+                total = len(range(config.shard[0], total, config.shard[1]))
+            self._bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self.out,
+                transient=True,
+            )
+            self._task = self._bar.add_task("operations × content types", total=total)
+            self._bar.start()
 
-    def progress(self, event: Progress) -> None:
-        self.line(
-            f"  {event.operation} [{event.content_type}] {event.phase} done "
-            f"({event.requests} requests so far)",
-            "dim",
+    def progress(self, event: RunProgress) -> None:
+        text = (
+            f"{event.operation} [{event.content_type}] {event.phase} done "
+            f"({event.requests} requests so far)"
         )
+        if self._bar is not None and self._task is not None:
+            advance = 1 if event.phase == "generated" else 0
+            self._bar.update(self._task, advance=advance, description=self.redactor.text(text))
+            return
+        self.line("  " + text, "dim")
+
+    def stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
 
     def summary(self, result: RunResult, written: Mapping[str, Path], *, strict: bool) -> None:
+        self.stop()
         failing = [r for r in result.results if r.status in (Status.FAILED, Status.WARNING)]
         for row in failing:
             head = row.findings[0] if row.findings else None

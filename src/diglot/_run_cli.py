@@ -117,11 +117,14 @@ def execute(args: argparse.Namespace) -> int:
     console = Console(secrets=[config.token])
     console.start(config)
     result = None
-    for event in iter_run(config):
-        if isinstance(event, Progress):
-            console.progress(event)
-        elif isinstance(event, Finished):
-            result = event.result
+    try:
+        for event in iter_run(config):
+            if isinstance(event, Progress):
+                console.progress(event)
+            elif isinstance(event, Finished):
+                result = event.result
+    finally:
+        console.stop()
     assert result is not None
     written = {}
     if config.report_dir is not None:
