@@ -6,11 +6,16 @@ The public API is small; everything else is private and may change::
 
     spec = diglot.load_spec()                    # the bundled description of the API
     findings = diglot.check(response)            # judge any httpx/requests response
+
+    @diglot.parametrize()                        # in a pytest suite: one item per
+    def test_conformance(case):                  # operation × content type
+        case.call_and_validate()
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 from diglot._check import check
 from diglot._exchange import Case, CaseKind, Exchange, Expect, Request, Response
@@ -25,6 +30,9 @@ from diglot.errors import (
     UnknownOperation,
     UsageError,
 )
+
+if TYPE_CHECKING:
+    from diglot._pytest_api import parametrize
 
 try:
     __version__ = version("diglot")
@@ -53,4 +61,14 @@ __all__ = [
     "UsageError",
     "__version__",
     "check",
+    "parametrize",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # ``parametrize`` needs pytest: imported on first use, so ``import diglot`` stays cheap
+    if name == "parametrize":
+        from diglot._pytest_api import parametrize
+
+        return parametrize
+    raise AttributeError(f"module 'diglot' has no attribute {name!r}")

@@ -1,0 +1,367 @@
+"""``diglot.parametrize`` and the per-item case object behind the pytest plugin.
+
+The plugin module (``diglot.pytest_plugin``) stays thin: it declares options, hooks and
+fixtures, and calls in here for everything that needs diglot itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pytest
+
+from diglot.errors import DiglotError
+from diglot.pytest_plugin import MARKER, PARTS, STATE, State
+
+if TYPE_CHECKING:
+    from diglot._findings import Finding
+    from diglot._results import CheckResult, RunResult
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EMBEDDED = "embedded reference server"
+FINDINGS_SHOWN = 3
+"""Distinct findings shown per failing check in a failure message."""
+
+
+class ConformanceFailure(AssertionError):
+    """An item or a ``diglot_check`` call found responses that break the contract.
+
+    The message lists every failing check with its family and the evidence
+    (``Finding.describe()``: expected vs actual, path, curl line, seed).
+    """
+
+
+def parametrize(
+    operations: str | Iterable[str] | None = None,
+    content_types: str | Iterable[str] | None = None,
+) -> Callable[[F], F]:
+    """Turn ``def test_x(case)`` into one pytest item per operation × content type.
+
+    Each item's ``case.call_and_validate()`` runs diglot's conformance suite (generated
+    cases, equivalence, pagination and stateful sequences, every check) for its operation
+    in its content type, and fails with the findings. Item ids look like ``listGroups-xml``.
+
+    Args:
+        operations: operation ids to test (``listGroups``, ``createGroups``, ``createUsers``,
+            ``listSigningGroups``); None for all.
+        content_types: ``json`` and/or ``xml``; None for both (``--diglot-content-types``
+            narrows further).
+
+    Returns:
+        A decorator for the test function.
+
+    Example:
+        >>> @diglot.parametrize(operations=["listGroups"])  # doctest: +SKIP
+        ... def test_conformance(case):
+        ...     case.call_and_validate()
+    """
+
+    def decorate(func: F) -> F:
+        mark = pytest.mark.diglot(
+            operations=_names(operations), content_types=_names(content_types)
+        )
+        return mark(func)  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def _names(value: str | Iterable[str] | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return tuple(p.strip() for p in value.split(",") if p.strip())
+    return tuple(value)
+
+
+class DiglotCase:
+    """One operation in one content type of diglot's conformance suite (one pytest item).
+
+    Attributes:
+        operation: the operation id, e.g. ``listGroups``.
+        content_type: ``json`` or ``xml``.
+        result: the run of the last ``call_and_validate()``; None before.
+    """
+
+    __slots__ = ("_config", "_content_types", "_item", "content_type", "operation", "result")
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        operation: str,
+        content_type: str,
+        content_types: tuple[str, ...],
+    ) -> None:
+        self._config = config
+        self._content_types = content_types
+        self._item: pytest.Item | None = None
+        self.operation = operation
+        self.content_type = content_type
+        self.result: RunResult | None = None
+
+    @property
+    def id(self) -> str:
+        """The pytest id of the item, ``operation-content_type``."""
+        return f"{self.operation}-{self.content_type}"
+
+    def __repr__(self) -> str:
+        return f"<diglot case {self.id}>"
+
+    def call_and_validate(
+        self, *, max_examples: int | None = None, strict: bool | None = None
+    ) -> RunResult:
+        """Run every check of the suite for this operation and content type.
+
+        Args:
+            max_examples: generated cases (default ``--diglot-max-examples``).
+            strict: warnings fail too (default ``--diglot-strict``).
+
+        Returns:
+            The run's result, when it passed.
+
+        Raises:
+            ConformanceFailure: violations were found (or warnings, when strict); the
+                message names each check, its family and the evidence.
+        """
+        __tracebackhide__ = True
+        from diglot._config import RunConfig
+        from diglot.runner import run
+
+        state = self._config.stash[STATE]
+        settings = state.settings
+        strict = settings.strict if strict is None else strict
+        base_url, account_id = session_target(self._config)
+        try:
+            config = RunConfig(
+                base_url=base_url,
+                account_id=account_id,
+                operations=(self.operation,),
+                # both content types stay in the config so the XML item also runs the JSON⇄XML
+                # equivalence phase; the shard keeps this item's pair only
+                content_types=self._content_types,
+                shard=(self._content_types.index(self.content_type), len(self._content_types)),
+                max_examples=settings.max_examples if max_examples is None else max_examples,
+                seed=state.seed,
+                strict=strict,
+                token=settings.token,
+            )
+            result = run(config)
+        except DiglotError as exc:
+            pytest.fail(f"diglot: {exc}", pytrace=False)
+        if state.embedded:
+            result.target = EMBEDDED
+        self.result = result
+        state.results.append(result)
+        if self._item is not None:
+            self._item.user_properties.extend(_properties(result))
+        if result.failed(strict=strict):
+            raise ConformanceFailure(failure_message(result, strict=strict))
+        return result
+
+
+def generate(metafunc: pytest.Metafunc, marker: pytest.Mark) -> None:
+    """``pytest_generate_tests`` for a ``diglot.parametrize``d function."""
+    __tracebackhide__ = True
+    from diglot.specs import load_spec
+
+    where = metafunc.definition.nodeid
+    if "case" not in metafunc.fixturenames:
+        pytest.fail(f"{where}: diglot.parametrize needs a test argument named 'case'", False)
+    state = metafunc.config.stash[STATE]
+    spec = load_spec()
+    known = [op.operation_id for op in spec.operations]
+    wanted = marker.kwargs.get("operations") or tuple(known)
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        pytest.fail(
+            f"{where}: diglot.parametrize(operations=...) names {', '.join(unknown)}, which the "
+            f"API does not document; choose from {', '.join(known)}",
+            pytrace=False,
+        )
+    asked = marker.kwargs.get("content_types") or state.settings.content_types
+    wrong = [c for c in asked if c not in ("json", "xml")]
+    if wrong:
+        pytest.fail(
+            f"{where}: diglot.parametrize(content_types=...) names {', '.join(wrong)}; use "
+            "json, xml or both",
+            pytrace=False,
+        )
+    types = tuple(c for c in asked if c in state.settings.content_types)
+    cases = [
+        DiglotCase(metafunc.config, operation, content_type, types)
+        for operation in wanted
+        for content_type in types
+    ]
+    metafunc.parametrize("case", cases, ids=[case.id for case in cases])
+
+
+def bind(item: pytest.Item) -> None:
+    """Give the item's case its item (for ``user_properties``), before the test runs."""
+    case = getattr(item, "funcargs", {}).get("case")
+    if isinstance(case, DiglotCase):
+        case._item = item
+        item.user_properties.append(("diglot.operation", case.operation))
+        item.user_properties.append(("diglot.content_type", case.content_type))
+
+
+def session_target(config: pytest.Config) -> tuple[str, str]:
+    """The base URL and account of the session, starting the embedded server on first use."""
+    __tracebackhide__ = True
+    state = config.stash[STATE]
+    if state.target is None:
+        settings = state.settings
+        if settings.base_url is not None:
+            assert settings.account_id is not None  # checked at configure time
+            state.target = (settings.base_url, settings.account_id)
+        else:
+            from diglot.server import DEFAULT_ACCOUNT_ID, running
+
+            try:
+                base_url = state.stack.enter_context(running(fault=settings.fault))
+            except DiglotError as exc:
+                pytest.fail(f"diglot: the embedded reference server: {exc}", pytrace=False)
+            state.embedded = True
+            state.target = (base_url, settings.account_id or DEFAULT_ACCOUNT_ID)
+    return state.target
+
+
+def checker(request: pytest.FixtureRequest) -> Callable[..., list[Finding]]:
+    """The callable behind the ``diglot_check`` fixture."""
+    state = request.config.stash[STATE]
+    node = request.node
+
+    def diglot_check(response: Any, **options: Any) -> list[Finding]:
+        """Judge ``response`` like ``diglot.check``; fail the test with the findings."""
+        __tracebackhide__ = True
+        from diglot._check import check
+        from diglot._findings import Severity
+        from diglot.errors import ContractViolation
+
+        options.setdefault("strict", state.settings.strict)
+        try:
+            findings = check(response, raise_on_failure=False, **options)
+        except DiglotError as exc:
+            pytest.fail(f"diglot_check: {exc}", pytrace=False)
+        failing = [f for f in findings if options["strict"] or f.severity is Severity.VIOLATION]
+        for finding in findings:
+            node.user_properties.append((f"diglot:{finding.check}", f"{finding.severity}"))
+        if failing:
+            if len(failing) == 1:
+                raise ContractViolation(failing[0])
+            families = sorted({str(f.family) for f in failing})
+            raise ConformanceFailure(
+                f"{len(failing)} contract violations (families: {', '.join(families)}):\n\n"
+                + "\n\n".join(f.describe() for f in failing)
+            )
+        return findings
+
+    return diglot_check
+
+
+def failure_message(result: RunResult, *, strict: bool) -> str:
+    """What a failing item says: each failing check, its family and its evidence."""
+    from diglot._results import Status
+
+    bad = {Status.FAILED, Status.WARNING} if strict else {Status.FAILED}
+    failing = [r for r in result.results if r.status in bad]
+    families = sorted({str(r.family) for r in failing})
+    pairs = sorted({f"{r.operation} ({r.content_type})" for r in failing})
+    lines = [
+        f"diglot: {', '.join(pairs)} breaks the documented contract: {len(failing)} check(s) "
+        f"failed in the families {', '.join(families)}",
+        f"seed {result.seed}: re-run the same cases with --diglot-seed {result.seed}",
+    ]
+    for row in failing:
+        lines += ["", _headline(row)]
+        for finding in row.findings[:FINDINGS_SHOWN]:
+            count = row.count_of(finding)
+            lines.append(finding.describe() + (f"\n  ({count} times)" if count > 1 else ""))
+        hidden = len(row.findings) - FINDINGS_SHOWN + row.omitted
+        if hidden > 0:
+            lines.append(f"  … and {hidden} more distinct finding(s): see --diglot-report-dir")
+    for error in result.errors:
+        lines += ["", f"run: {error}"]
+    return "\n".join(lines)
+
+
+def _headline(row: CheckResult) -> str:
+    return (
+        f"{str(row.status).upper()} {row.check} (family {row.family}): "
+        f"{row.occurrences} finding(s) in {row.exchanges} exchange(s)"
+        + (f"; {row.description}" if row.description else "")
+    )
+
+
+def _properties(result: RunResult) -> list[tuple[str, object]]:
+    rows = result.results
+    families = sorted({str(r.family) for r in rows})
+    props: list[tuple[str, object]] = [
+        ("diglot.seed", result.seed),
+        ("diglot.families", ",".join(families)),
+    ]
+    props += [(f"diglot:{r.check}", f"{r.status} ({r.family})") for r in rows]
+    return props
+
+
+def write_session_reports(state: State, *, worker_id: str | None) -> None:
+    """At session end: a worker writes its part; the controller (or a plain run) the reports."""
+    from diglot._config import RunConfig
+    from diglot.reports import from_json, merge, to_json, write_reports
+    from diglot.runner import redactor_for
+
+    settings = state.settings
+    assert settings.report_dir is not None
+    redactor = redactor_for(RunConfig(token=settings.token))
+    parts = settings.report_dir / PARTS
+    try:
+        if worker_id is not None:
+            if state.results:
+                parts.mkdir(parents=True, exist_ok=True)
+                document = to_json(_whole(state), redactor=redactor)
+                _write_atomic(parts / f"{worker_id}.json", json.dumps(document, indent=1))
+            return
+        runs = list(state.results)
+        if parts.is_dir():
+            runs += [from_json(path) for path in sorted(parts.glob("*.json"))]
+        if not runs:
+            return
+        whole = merge(runs) if len(runs) > 1 else runs[0]
+        _tidy_options(whole, runs)
+        state.written = write_reports(whole, settings.report_dir, redactor=redactor)
+    except (DiglotError, OSError) as exc:
+        state.report_error = str(exc)
+
+
+def _whole(state: State) -> RunResult:
+    from diglot.reports import merge
+
+    whole = merge(state.results) if len(state.results) > 1 else state.results[0]
+    _tidy_options(whole, state.results)
+    return whole
+
+
+def _tidy_options(whole: RunResult, runs: list[RunResult]) -> None:
+    """The merged run tested the union of the items' operations; no item's shard."""
+    operations = sorted({str(op) for run in runs for op in _listed(run.options, "operations")})
+    types = sorted({str(ct) for run in runs for ct in _listed(run.options, "content_types")})
+    whole.options["operations"] = list[Any](operations)
+    whole.options["content_types"] = list[Any](types)
+    whole.options["shard"] = None
+    whole.options["runner"] = "pytest plugin"
+
+
+def _listed(options: dict[str, Any], key: str) -> list[Any]:
+    value = options.get(key)
+    return value if isinstance(value, list) else []
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+__all__ = ["MARKER", "ConformanceFailure", "DiglotCase", "parametrize"]
