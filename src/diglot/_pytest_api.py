@@ -7,6 +7,7 @@ fixtures, and calls in here for everything that needs diglot itself.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -331,6 +332,7 @@ def write_session_reports(state: State, *, worker_id: str | None) -> None:
         whole = merge(runs) if len(runs) > 1 else runs[0]
         _tidy_options(whole, runs)
         state.written = write_reports(whole, settings.report_dir, redactor=redactor)
+        shutil.rmtree(parts, ignore_errors=True)  # merged: the parts have served
     except (DiglotError, OSError) as exc:
         state.report_error = str(exc)
 

@@ -1,0 +1,289 @@
+"""The pytest plugin, driven the way another repository uses it: pytester runs, real servers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import diglot
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "consumer"
+FAST = ("-p", "no:cacheprovider", "--diglot-max-examples", "3", "--diglot-seed", "11")
+PAIRS = [
+    f"{operation}-{content_type}"
+    for operation in ("listGroups", "createGroups", "createUsers", "listSigningGroups")
+    for content_type in ("json", "xml")
+]
+
+
+@pytest.fixture
+def consumer(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """A pytester folder holding the example repository's test suite."""
+    monkeypatch.delenv("DIGLOT_TOKEN", raising=False)
+    (pytester.path / "tests").mkdir()
+    shutil.copy(EXAMPLE / "tests" / "test_conformance.py", pytester.path / "tests")
+    return pytester
+
+
+def outcomes_by_id(junit: Path) -> dict[str, tuple[str, dict[str, str]]]:
+    """Test name → (outcome, properties) from pytest's JUnit XML."""
+    found: dict[str, tuple[str, dict[str, str]]] = {}
+    for testcase in ET.parse(junit).getroot().iter("testcase"):
+        outcome = "failed" if testcase.find("failure") is not None else "passed"
+        if testcase.find("skipped") is not None:
+            outcome = "skipped"
+        properties = {p.get("name", ""): p.get("value", "") for p in testcase.iter("property")}
+        found[testcase.get("name", "")] = (outcome, properties)
+    return found
+
+
+@pytest.mark.slow
+def test_the_example_passes_against_the_clean_reference_server(consumer: pytest.Pytester) -> None:
+    result = consumer.runpytest_subprocess(
+        *FAST, "--junitxml=junit.xml", "--diglot-report-dir", "reports"
+    )
+    result.assert_outcomes(passed=9)
+    result.stdout.fnmatch_lines(["diglot: reports: *report.json*", "diglot: seed 11 *"])
+
+    tests = outcomes_by_id(consumer.path / "junit.xml")
+    assert sorted(tests) == sorted(
+        [f"test_conformance[{pair}]" for pair in PAIRS] + ["test_list_groups_in_xml"]
+    )
+    outcome, properties = tests["test_conformance[listGroups-xml]"]
+    assert outcome == "passed"
+    assert properties["diglot.operation"] == "listGroups"
+    assert properties["diglot.content_type"] == "xml"
+    assert set(properties["diglot.families"].split(",")) >= {"protocol", "schema", "equivalence"}
+    # the XML item also compared JSON with XML, though it only tested XML
+    assert properties["diglot:equivalence.json_xml"] == "passed (equivalence)"
+    assert properties["diglot:protocol.content_type"] == "passed (protocol)"
+    assert tests["test_list_groups_in_xml"][0] == "passed"
+
+    report = json.loads((consumer.path / "reports" / "report.json").read_text())
+    assert report["target"] == "embedded reference server"
+    assert report["seed"] == 11
+    assert report["summary"]["failed"] == 0
+    assert report["summary"]["passed"] > 0
+    pairs = {f"{r['operation']}-{r['content_type']}" for r in report["results"]}
+    assert pairs == set(PAIRS)
+    assert report["options"]["content_types"] == ["json", "xml"]
+    for name in ("junit.xml", "index.html", "summary.md"):
+        assert (consumer.path / "reports" / name).stat().st_size > 0
+    assert not (consumer.path / "reports" / ".parts").exists()
+
+
+@pytest.mark.slow
+def test_ignore_accept_fails_only_the_xml_items_naming_protocol_content_type(
+    consumer: pytest.Pytester,
+) -> None:
+    result = consumer.runpytest_subprocess(
+        *FAST, "--diglot-fault", "ignore-accept", "--junitxml=junit.xml"
+    )
+    result.assert_outcomes(passed=4, failed=5)
+    tests = outcomes_by_id(consumer.path / "junit.xml")
+    for pair in PAIRS:
+        outcome, properties = tests[f"test_conformance[{pair}]"]
+        assert outcome == ("failed" if pair.endswith("xml") else "passed"), pair
+        if pair.endswith("xml"):
+            assert properties["diglot:protocol.content_type"] == "failed (protocol)"
+    # the hand-written XML request is caught by diglot_check too
+    assert tests["test_list_groups_in_xml"][0] == "failed"
+    result.stdout.fnmatch_lines(
+        [
+            "*listGroups (xml) breaks the documented contract*families protocol*",
+            "*seed 11: re-run the same cases with --diglot-seed 11*",
+            "*FAILED protocol.content_type (family protocol)*",
+            "*protocol.content_type on listGroups (xml): asked for XML with Accept*",
+            "*Expected: application/xml or text/xml*",
+            "*Actual:   application/json*",
+            "*Reproduce: curl * -H 'Accept: application/xml'*",
+            "*Seed:     11*",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_json_numbers_as_numbers_names_schema_body(consumer: pytest.Pytester) -> None:
+    result = consumer.runpytest_subprocess(
+        *FAST, "--diglot-fault", "json-numbers-as-numbers", "-k", "listGroups or list_groups"
+    )
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_conformance?listGroups-json?*",
+            "*FAILED schema.body (family schema)*",
+            "*schema.body on listGroups (json)*",
+            "*Path:*",
+            "FAILED tests/test_conformance.py::test_conformance[[]listGroups-json[]]*",
+        ]
+    )
+
+
+def test_an_xml_only_item_still_judges_json_xml_equivalence(consumer: pytest.Pytester) -> None:
+    result = consumer.runpytest_subprocess(
+        *FAST, "--diglot-fault", "xml-json-disagree", "-k", "test_conformance and listGroups"
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*equivalence.json_xml (family equivalence)*",
+            "FAILED tests/test_conformance.py::test_conformance[[]listGroups-xml[]]*",
+        ]
+    )
+
+
+@pytest.mark.slow
+def test_under_xdist_each_worker_reports_and_the_controller_merges(
+    consumer: pytest.Pytester,
+) -> None:
+    result = consumer.runpytest_subprocess(
+        *FAST,
+        "-n",
+        "2",
+        "--diglot-fault",
+        "ignore-accept",
+        "--diglot-report-dir",
+        "reports",
+        "--junitxml=junit.xml",
+    )
+    result.assert_outcomes(passed=4, failed=5)
+    result.stdout.fnmatch_lines(["diglot: reports: *report.json*"])
+    report = json.loads((consumer.path / "reports" / "report.json").read_text())
+    # two workers' parts, merged: every operation × content type, one seed for all
+    assert {f"{r['operation']}-{r['content_type']}" for r in report["results"]} == set(PAIRS)
+    assert len(report["options"]["merged"]) >= 2
+    assert {shard["seed"] for shard in report["options"]["merged"]} == {11}
+    failed = {
+        (r["operation"], r["content_type"], r["check"])
+        for r in report["results"]
+        if r["status"] == "failed"
+    }
+    assert {check for _, _, check in failed} == {"protocol.content_type"}
+    assert {content_type for _, content_type, _ in failed} == {"xml"}
+    assert report["target"] == "embedded reference server"
+    assert not (consumer.path / "reports" / ".parts").exists()
+    junit = ET.parse(consumer.path / "reports" / "junit.xml").getroot()
+    assert (
+        int(junit.get("failures") or 0)
+        + sum(int(suite.get("failures") or 0) for suite in junit.iter("testsuite"))
+        > 0
+    )
+
+
+def test_the_plugin_is_inert_when_unused(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import sys
+        import threading
+
+        def test_plain():
+            assert "diglot.server" not in sys.modules
+            assert "diglot.runner" not in sys.modules
+            assert not [t for t in threading.enumerate() if t.name.startswith("diglot")]
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--diglot-report-dir", "r")
+    result.assert_outcomes(passed=1)
+    assert "diglot:" not in result.stdout.str()
+    assert not (pytester.path / "r").exists()
+
+
+def test_parametrize_narrows_and_names_items(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import diglot
+
+        @diglot.parametrize(operations=["listGroups", "createUsers"], content_types="xml")
+        def test_some(case):
+            case.call_and_validate()
+
+        @diglot.parametrize(operations="listSigningGroups")
+        def test_other(case):
+            assert case.operation == "listSigningGroups"
+        """
+    )
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--collect-only", "-q", "--diglot-content-types", "json"
+    )
+    # the decorator asked for XML, the command line for JSON: nothing is left of test_some,
+    # which pytest keeps as one skipped item (an empty parameter set)
+    result.stdout.fnmatch_lines(
+        ["*::test_some[[]NOTSET[]]", "*::test_other[[]listSigningGroups-json[]]"]
+    )
+    assert "test_some[listGroups" not in result.stdout.str()
+
+
+def test_an_unknown_operation_is_a_clear_collection_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import diglot
+
+        @diglot.parametrize(operations=["listGroup"])
+        def test_some(case):
+            case.call_and_validate()
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.INTERRUPTED  # pytest stops on collection errors
+    result.stdout.fnmatch_lines(["*names listGroup, which the API does not document*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("options", "ini", "message"),
+    [
+        (["--diglot-content-types", "yaml"], "", "*'yaml'*not a content type*json,xml*"),
+        (["--diglot-max-examples", "many"], "", "*--diglot-max-examples*whole number*'many'*"),
+        ([], "diglot_max_examples = 0", "*--diglot-max-examples*at least 1*'0'*"),
+        (["--diglot-seed", "x"], "", "*--diglot-seed*whole number*"),
+        (["--diglot-base-url", "example.com"], "", "*is not an http(s) URL*"),
+        (["--diglot-base-url", "http://h/restapi"], "", "*--diglot-account-id is required*"),
+        (["--diglot-fault", "nope"], "", "*'nope' is not a fault*ignore-accept*"),
+    ],
+)
+def test_wrong_options_are_usage_errors_without_a_traceback(
+    pytester: pytest.Pytester, options: list[str], ini: str, message: str
+) -> None:
+    pytester.makepyfile("def test_plain():\n    pass\n")
+    if ini:
+        pytester.makeini(f"[pytest]\n{ini}\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *options)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: diglot: " + message])
+    assert "Traceback" not in result.stderr.str() + result.stdout.str()
+
+
+def test_diglot_check_fixture_fails_with_every_finding(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+        import pytest
+
+        def test_groups(diglot_base_url, diglot_account_id, diglot_check, record_property):
+            url = f"{diglot_base_url}/v2.1/accounts/{diglot_account_id}/groups"
+            diglot_check(httpx.get(url, headers={"Accept": "application/xml"}))
+
+        def test_findings_are_returned(diglot_base_url, diglot_account_id, diglot_check):
+            url = f"{diglot_base_url}/v2.1/accounts/{diglot_account_id}/groups"
+            response = httpx.get(url, headers={"Accept": "application/json"})
+            assert diglot_check(response) == []
+        """
+    )
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--diglot-fault", "xml-wrong-namespace", "--junitxml=j.xml"
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*[[]violation[]] schema.* on listGroups (xml)*", "*Expected:*"])
+    tests = outcomes_by_id(pytester.path / "j.xml")
+    assert any(value == "violation" for value in tests["test_groups"][1].values())
+
+
+def test_parametrize_is_exported_lazily() -> None:
+    assert "parametrize" in diglot.__all__
+    assert diglot.parametrize is not None
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = diglot.nothing
