@@ -29,6 +29,11 @@ def consumer(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pyte
     return pytester
 
 
+def with_example_ini(pytester: pytest.Pytester) -> None:
+    """The example's pyproject.toml too: its ini options (diglot_report_dir = "reports")."""
+    shutil.copy(EXAMPLE / "pyproject.toml", pytester.path)
+
+
 def outcomes_by_id(junit: Path) -> dict[str, tuple[str, dict[str, str]]]:
     """Test name → (outcome, properties) from pytest's JUnit XML."""
     found: dict[str, tuple[str, dict[str, str]]] = {}
@@ -43,9 +48,8 @@ def outcomes_by_id(junit: Path) -> dict[str, tuple[str, dict[str, str]]]:
 
 @pytest.mark.slow
 def test_the_example_passes_against_the_clean_reference_server(consumer: pytest.Pytester) -> None:
-    result = consumer.runpytest_subprocess(
-        *FAST, "--junitxml=junit.xml", "--diglot-report-dir", "reports"
-    )
+    with_example_ini(consumer)  # the report folder comes from its ini options
+    result = consumer.runpytest_subprocess(*FAST, "--junitxml=junit.xml")
     result.assert_outcomes(passed=9)
     result.stdout.fnmatch_lines(["diglot: reports: *report.json*", "diglot: seed 11 *"])
 
@@ -287,3 +291,50 @@ def test_parametrize_is_exported_lazily() -> None:
     assert diglot.parametrize is not None
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         _ = diglot.nothing
+
+
+def test_failure_message_lists_each_check_with_its_family_and_evidence() -> None:
+    from datetime import UTC, datetime
+
+    from diglot._pytest_api import _properties, failure_message
+    from diglot._results import CheckResult, RunResult
+
+    def finding(check: str, family: diglot.Family, severity: diglot.Severity) -> diglot.Finding:
+        request = diglot.Request("GET", "http://h/restapi/v2.1/accounts/a/groups", {}, b"")
+        return diglot.Finding(
+            check,
+            family,
+            severity,
+            "it is off",
+            "listGroups",
+            "xml",
+            "/groups/0",
+            "1",
+            "2",
+            request=request,
+            seed=5,
+        )
+
+    run = RunResult("t", "a", "0", 5, {}, datetime.now(UTC))
+    warned = CheckResult("listGroups", "xml", "pagination.count", diglot.Family.PAGINATION)
+    warned.add(finding("pagination.count", diglot.Family.PAGINATION, diglot.Severity.WARNING))
+    passed = CheckResult("listGroups", "xml", "schema.body", diglot.Family.SCHEMA, exchanges=3)
+    run.results = [warned, passed]
+    assert not run.failed()
+    assert run.failed(strict=True)
+
+    text = failure_message(run, strict=True)
+    assert "1 check(s) failed in the families pagination" in text
+    assert "WARNING pagination.count (family pagination)" in text
+    assert "Expected: 1" in text
+    assert "Actual:   2" in text
+    assert "Path:     /groups/0" in text
+    assert "Reproduce: curl" in text
+    assert "--diglot-seed 5" in text
+    assert "schema.body" not in text
+    assert dict(_properties(run)) == {
+        "diglot.seed": 5,
+        "diglot.families": "pagination,schema",
+        "diglot:pagination.count": "warning (pagination)",
+        "diglot:schema.body": "passed (schema)",
+    }
