@@ -27,6 +27,10 @@ class RunConfig:
         read_only: send only GET requests (staging-safe).
         rate_limit: at most this many requests per second; None for no cap.
         timeout: seconds per request, connect to last byte.
+        max_body: response body bytes kept per request, after decompression; a longer body
+            is cut there and judged as truncated.
+        max_header_bytes: total size of one response's headers.
+        max_headers: number of header lines in one response.
         max_requests: stop sending after this many requests (the run then reports what it
             judged); None for no cap.
         shrink: shrink failing cases to a minimal example (costs extra requests).
@@ -48,6 +52,9 @@ class RunConfig:
     read_only: bool = False
     rate_limit: float | None = None
     timeout: float = 10.0
+    max_body: int = 8 * 2**20
+    max_header_bytes: int = 64 * 1024
+    max_headers: int = 256
     max_requests: int | None = None
     shrink: bool = True
     stateful: bool = True
@@ -68,6 +75,11 @@ class RunConfig:
             raise UsageError(f"max examples must be at least 1, got {self.max_examples}")
         if self.timeout <= 0:
             raise UsageError(f"timeout must be a positive number of seconds, got {self.timeout}")
+        for name in ("max_body", "max_header_bytes", "max_headers"):
+            if getattr(self, name) < 1:
+                raise UsageError(
+                    f"{name.replace('_', ' ')} must be at least 1, got {getattr(self, name)}"
+                )
         if self.rate_limit is not None and self.rate_limit <= 0:
             raise UsageError(f"rate limit must be positive, got {self.rate_limit}")
         if self.max_requests is not None and self.max_requests < 1:

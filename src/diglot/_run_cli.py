@@ -53,6 +53,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
     manners.add_argument(
         "--timeout", type=float, default=10.0, help="seconds per request, connect to last byte (10)"
     )
+    limits = parser.add_argument_group("limits on what the target may send")
+    limits.add_argument(
+        "--max-body",
+        type=int,
+        default=8 * 2**20,
+        metavar="BYTES",
+        help="body bytes kept per response, after decompression; longer bodies are cut "
+        "and reported (8388608 = 8 MiB)",
+    )
+    limits.add_argument(
+        "--max-header-bytes",
+        type=int,
+        default=64 * 1024,
+        metavar="BYTES",
+        help="total size of one response's headers (65536)",
+    )
+    limits.add_argument(
+        "--max-headers", type=int, default=256, help="header lines in one response (256)"
+    )
     manners.add_argument("--max-requests", type=int, help="stop sending after this many requests")
     output = parser.add_argument_group("verdict and output")
     output.add_argument("--strict", action="store_true", help="warnings fail the run too")
@@ -105,6 +124,9 @@ def execute(args: argparse.Namespace) -> int:
         read_only=args.read_only,
         rate_limit=args.rate_limit,
         timeout=args.timeout,
+        max_body=args.max_body,
+        max_header_bytes=args.max_header_bytes,
+        max_headers=args.max_headers,
         max_requests=args.max_requests,
         shrink=not args.no_shrink,
         stateful=not args.no_stateful,

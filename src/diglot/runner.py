@@ -22,10 +22,10 @@ import functools
 import json
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from diglot._config import RunConfig
@@ -70,6 +70,15 @@ class BudgetExhausted(Exception):
     """The run's request budget (``--max-requests``) is spent."""
 
 
+GIVE_UP_AFTER = 3
+"""Requests in a row of one operation × content type that hit the time limit before diglot
+stops sending to it: a target that never answers costs a few timeouts, not one per case."""
+
+
+class GaveUp(Exception):
+    """The operation × content type being exercised stopped answering in time."""
+
+
 @dataclass
 class Session:
     config: RunConfig
@@ -82,6 +91,9 @@ class Session:
     result: RunResult
     table: dict[tuple[str, str, str], CheckResult] = field(default_factory=dict)
     sent: int = 0
+    timeouts: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Requests in a row that hit the time limit, per operation × content type."""
+    abandoned: set[tuple[str, str]] = field(default_factory=set)
     latest_violation: Finding | None = None
     """The first violation recorded since it was last reset (drives hypothesis shrinking)."""
 
@@ -117,8 +129,22 @@ class Session:
         limit = self.config.max_requests
         if limit is not None and self.sent >= limit:
             raise BudgetExhausted
+        key = (case.operation, case.content_type)
+        if key in self.abandoned:
+            raise GaveUp
         self.sent += 1
         response, failure = self.transport.send(request)
+        if response is None and failure is not None and "time limit" in failure:
+            self.timeouts[key] = self.timeouts.get(key, 0) + 1
+            if self.timeouts[key] >= GIVE_UP_AFTER:
+                self.abandoned.add(key)
+                self.result.errors.append(
+                    f"{case.operation} [{case.content_type}]: {GIVE_UP_AFTER} requests in a row "
+                    f"hit the time limit ({self.config.timeout:g} s); diglot stopped sending "
+                    "to it, and its checks after that point did not run"
+                )
+        else:
+            self.timeouts[key] = 0
         return Exchange(case, request, response, failure)
 
     # -- judging ----------------------------------------------------------------------------
@@ -195,7 +221,12 @@ def iter_run(config: RunConfig) -> Iterator[Event]:
             Transport(
                 base_url,
                 token=config.token,
-                limits=Limits(timeout=config.timeout),
+                limits=Limits(
+                    timeout=config.timeout,
+                    max_body=config.max_body,
+                    max_header_bytes=config.max_header_bytes,
+                    max_headers=config.max_headers,
+                ),
                 rate_limit=config.rate_limit,
             )
         )
@@ -263,6 +294,9 @@ def _options(config: RunConfig) -> dict[str, JSONValue]:
         "read_only": config.read_only,
         "rate_limit": config.rate_limit,
         "timeout": config.timeout,
+        "max_body": config.max_body,
+        "max_header_bytes": config.max_header_bytes,
+        "max_headers": config.max_headers,
         "max_requests": config.max_requests,
         "shrink": config.shrink,
         "stateful": config.stateful,
@@ -312,20 +346,28 @@ def _operation_phases(session: Session, operation: Operation, content_type: str)
                     op_id, content_type, check_id
                 ).skip_reason = "--read-only: only GET requests are sent"
         return
-    _generated(session, operation, content_type)
+    _phase(_generated, session, operation, content_type)
     yield Progress(op_id, content_type, "generated", session.sent)
     if operation.is_read_only and content_type == "xml" and "json" in config.content_types:
-        _equivalence(session, operation)
+        _phase(_equivalence, session, operation)
         yield Progress(op_id, content_type, "equivalence", session.sent)
     if config.stateful and op_id == "listGroups":
-        walk_group_list(session, content_type)
+        _phase(walk_group_list, session, content_type)
         yield Progress(op_id, content_type, "pagination", session.sent)
     if config.stateful and not config.read_only and op_id == "createGroups":
-        run_groups_machine(session, content_type)
+        _phase(run_groups_machine, session, content_type)
         yield Progress(op_id, content_type, "stateful", session.sent)
     if config.stateful and not config.read_only and op_id == "createUsers":
-        run_users_machine(session, content_type)
+        _phase(run_users_machine, session, content_type)
         yield Progress(op_id, content_type, "stateful", session.sent)
+
+
+def _phase(run_phase: Callable[..., object], *args: Any) -> None:
+    """Run one phase; a ``GaveUp`` (bare, or grouped by hypothesis) ends only that phase."""
+    try:
+        run_phase(*args)
+    except* GaveUp:
+        pass  # recorded in the run's errors when the limit was reached
 
 
 def _generated(session: Session, operation: Operation, content_type: str) -> None:
@@ -374,6 +416,8 @@ def _generated(session: Session, operation: Operation, content_type: str) -> Non
         exercise()
     except BudgetExhausted:
         raise
+    except GaveUp:
+        pass  # recorded in the run's errors; the findings so far stand
     except BaseExceptionGroup as group:
         minimal += [e.finding for e in _flatten(group) if isinstance(e, ContractViolation)]
     except ContractViolation as violation:
@@ -476,6 +520,11 @@ def _why_not(session: Session, operation: Operation, content_type: str, check_id
         return "needs both content types (--content-types json,xml)"
     if CHECKS[check_id].multi and not config.stateful:
         return "stateful phases are off"
+    if (operation.operation_id, content_type) in session.abandoned:
+        return (
+            f"diglot stopped sending to it after {GIVE_UP_AFTER} requests in a row hit the "
+            "time limit"
+        )
     return "no exchange this check applies to came up in this run"
 
 
