@@ -174,7 +174,7 @@ def content_type_conformance(obs: Observation) -> bool:
     if not ok:
         obs.report(
             "protocol.content_type",
-            f"asked for {wanted.upper()} with Accept, the response says {media}",
+            f"asked for {wanted.upper()} with Accept, the response's Content-Type says {media}",
             expected="application/xml or text/xml" if wanted == "xml" else "application/json",
             actual=response.headers.get("content-type", ""),
         )
