@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -176,6 +177,28 @@ def test_under_xdist_each_worker_reports_and_the_controller_merges(
         + sum(int(suite.get("failures") or 0) for suite in junit.iter("testsuite"))
         > 0
     )
+
+
+def test_an_unreachable_target_fails_the_items_with_the_reason(
+    consumer: pytest.Pytester,
+) -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = consumer.runpytest_subprocess(
+        *FAST,
+        "--diglot-base-url",
+        f"http://127.0.0.1:{port}/restapi",
+        "--diglot-account-id",
+        "acct",
+        "-k",
+        "test_conformance and listGroups",
+    )
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines([f"diglot: the connection to 127.0.0.1:{port} was refused*"])
+    text = result.stdout.str()
+    assert "Traceback" not in text
+    assert "During handling" not in text
 
 
 def test_the_plugin_is_inert_when_unused(pytester: pytest.Pytester) -> None:

@@ -151,7 +151,11 @@ class DiglotCase:
             )
             result = run(config)
         except DiglotError as exc:
-            pytest.fail(f"diglot: {exc}", pytrace=False)
+            problem = str(exc)
+        else:
+            problem = ""
+        if problem:  # failed outside the except block: no chained exception in the report
+            pytest.fail(f"diglot: {problem}", pytrace=False)
         if state.embedded:
             result.target = EMBEDDED
         self.result = result
@@ -223,7 +227,11 @@ def session_target(config: pytest.Config) -> tuple[str, str]:
             try:
                 base_url = state.stack.enter_context(running(fault=settings.fault))
             except DiglotError as exc:
-                pytest.fail(f"diglot: the embedded reference server: {exc}", pytrace=False)
+                problem = str(exc)
+            else:
+                problem = ""
+            if problem:
+                pytest.fail(f"diglot: the embedded reference server: {problem}", pytrace=False)
             state.embedded = True
             state.target = (base_url, settings.account_id or DEFAULT_ACCOUNT_ID)
     return state.target
@@ -242,10 +250,14 @@ def checker(request: pytest.FixtureRequest) -> Callable[..., list[Finding]]:
         from diglot.errors import ContractViolation
 
         options.setdefault("strict", state.settings.strict)
+        problem = ""
+        findings: list[Finding] = []
         try:
             findings = check(response, raise_on_failure=False, **options)
         except DiglotError as exc:
-            pytest.fail(f"diglot_check: {exc}", pytrace=False)
+            problem = str(exc)
+        if problem:
+            pytest.fail(f"diglot_check: {problem}", pytrace=False)
         failing = [f for f in findings if options["strict"] or f.severity is Severity.VIOLATION]
         for finding in findings:
             node.user_properties.append((f"diglot:{finding.check}", f"{finding.severity}"))
