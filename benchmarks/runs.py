@@ -73,7 +73,7 @@ def schemathesis_run(base_url: str, max_examples: int) -> Outcome:
             str(BIN / "schemathesis"), "--config-file", str(config), "--no-color", "run",
             str(openapi), "--url", base_url, "--checks", "all", "--max-examples",
             str(max_examples), "--generation-database", "none", "--seed", str(SEED),
-            "--workers", "1",
+            "--workers", "1", "--continue-on-failure",
         ]  # fmt: skip
         wall, rss, code = _timed(command)
         requests = served(base_url) - before
