@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import TypeAlias
 
@@ -108,7 +109,7 @@ async def read_body(request: Request, root: str) -> dict[str, Json]:
             )
         return data
     try:
-        data = json.loads(raw, parse_constant=_refuse_constant)
+        data = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
     except (ValueError, RecursionError) as exc:
         raise ApiError(
             "INVALID_REQUEST_BODY",
@@ -125,6 +126,13 @@ async def read_body(request: Request, root: str) -> dict[str, Json]:
 
 def _refuse_constant(name: str) -> object:
     raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):  # 1e999999 would otherwise become inf
+        raise ValueError(f"the number {show(literal)} is out of range")
+    return value
 
 
 def _too_large() -> ApiError:
