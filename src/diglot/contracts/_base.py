@@ -188,14 +188,28 @@ class Observation:
 def run_single_checks(observation: Observation) -> Iterator[tuple[CheckInfo, bool]]:
     """Run every single-exchange check on one observation; yields (check, applied)."""
     operation = observation.case.operation
+    companions = _companions()
     for info, function in SINGLE_CHECKS:
         if info.applies_to(operation):
             applied = function(observation)
             yield info, applied
-            for companion in CHECKS.values():
-                if companion.via == info.id and companion.applies_to(operation):
+            for companion in companions.get(info.id, ()):
+                if companion.applies_to(operation):
                     rule = observation.case.rule
                     yield companion, applied and rule.startswith(companion.rule_prefix)
+
+
+_COMPANIONS: dict[str, tuple[CheckInfo, ...]] = {}
+
+
+def _companions() -> dict[str, tuple[CheckInfo, ...]]:
+    """Checks reported through another one (``via``), by that one's id; computed once."""
+    if not _COMPANIONS:
+        for info in CHECKS.values():
+            if info.via:
+                _COMPANIONS[info.via] = (*_COMPANIONS.get(info.via, ()), info)
+        _COMPANIONS.setdefault("", ())
+    return _COMPANIONS
 
 
 def show(value: JSONValue, limit: int = 200) -> str:

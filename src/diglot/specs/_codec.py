@@ -363,34 +363,51 @@ class XmlCodec:
     def _decode(
         self, element: etree._Element, type_name: str | None, item: str | None
     ) -> JSONValue:
-        if element.get(_NIL) in ("true", "1"):
+        # hot path (about 1 ms a 100-group page before): leaves first, no per-element lists
+        nil = element.get(_NIL)
+        if nil is not None and nil in ("true", "1"):
             return None
-        if item is not None:
-            item_tag = f"{{{NAMESPACE}}}{item}"
-            return [
-                self._decode(node, type_name if node.tag == item_tag else None, None)
-                for node in element
-                if isinstance(node.tag, str)
-            ]
-        children = [node for node in element if isinstance(node.tag, str)]
-        if not children:
+        if not len(element):
+            if item is not None:
+                return []
             text = element.text
             if type_name is not None and (text is None or not text.strip()):
                 return {}  # an empty complex element (whitespace from pretty-printing ignored)
             return text or ""
-        lookup = self._lookup.get(type_name, {}) if type_name is not None else {}
+        if item is not None:
+            item_tag = f"{{{NAMESPACE}}}{item}"
+            decode = self._decode
+            return [
+                decode(node, type_name if node.tag == item_tag else None, None)
+                for node in element
+                if isinstance(node.tag, str)
+            ]
+        lookup = self._lookup.get(type_name, _EMPTY) if type_name is not None else _EMPTY
         result: dict[str, JSONValue] = {}
-        for node in children:
-            known = lookup.get(node.tag)  # type: ignore[arg-type]  # str-tagged: checked above
-            if known is not None:
-                if known.item is not None:
-                    result[known.name] = self._decode(node, known.item_type, known.item)
-                else:
-                    result[known.name] = self._decode(node, known.type_name, None)
+        found_element = False
+        for node in element:
+            tag = node.tag
+            if not isinstance(tag, str):
+                continue  # comments, processing instructions
+            found_element = True
+            known = lookup.get(tag)
+            if known is None:
+                result[_local_tag(tag) or tag] = self._decode(node, None, None)
+            elif known.item is not None:
+                result[known.name] = self._decode(node, known.item_type, known.item)
+            elif known.type_name is None and not len(node) and node.get(_NIL) is None:
+                result[known.name] = node.text or ""  # a plain documented leaf
             else:
-                key = _local_tag(node.tag) or str(node.tag)
-                result[key] = self._decode(node, None, None)
+                result[known.name] = self._decode(node, known.type_name, None)
+        if not found_element:  # only comments inside: the element's text is its value
+            text = element.text
+            if type_name is not None and (text is None or not text.strip()):
+                return {}
+            return text or ""
         return result
+
+
+_EMPTY: dict[str, _Child] = {}
 
 
 def _text(value: JSONValue, at: str) -> str:

@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
-from hypothesis_jsonschema import from_schema
 
 from diglot._exchange import Case, CaseKind, Expect
 from diglot._types import JSONValue
@@ -258,45 +257,52 @@ def _create_groups(make: _CaseMaker, spec: Spec, names: Names) -> Parts:
     return parts, explicit
 
 
-def _safe_strings(schema: Any, components: Mapping[str, Any]) -> Any:
-    """The schema with every free string constrained to what any server must accept."""
-    if isinstance(schema, dict):
-        if "$ref" in schema and isinstance(schema["$ref"], str):
-            target = components[schema["$ref"].rsplit("/", 1)[-1]]
-            return _safe_strings(target, components)
-        out = {
-            k: _safe_strings(v, components)
-            for k, v in schema.items()
-            if k not in ("xml", "description")
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+SAFE_TEXT = st.builds(
+    str.__add__, st.sampled_from(_ALNUM), st.text(st.sampled_from(_ALNUM + " .&'-"), max_size=30)
+)
+"""Strings matching ``SAFE_STRING``, drawn directly (faster than ``st.from_regex``)."""
+
+
+def from_property(
+    schema: Mapping[str, Any], components: Mapping[str, Any]
+) -> st.SearchStrategy[Any]:
+    """A strategy for one documented property, built once from its schema.
+
+    Enumerations draw from their values; free strings from ``SAFE_STRING`` (what every
+    implementation must accept); objects from their documented properties, each optional
+    (shrinks to the empty object). Plain hypothesis strategies built once are about ten
+    times faster than hypothesis-jsonschema's ``from_schema``, which rebuilds on every draw.
+    """
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        return from_property(components[ref.rsplit("/", 1)[-1]], components)
+    if "enum" in schema:
+        return st.sampled_from(list(schema["enum"]))
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        properties = schema.get("properties", {})
+        optional = {
+            key: st.sampled_from(LOCALES) if key == "locale" else from_property(value, components)
+            for key, value in properties.items()
         }
-        if out.get("type") == "string" and not {"enum", "pattern", "format", "const"} & out.keys():
-            out["pattern"] = SAFE_STRING
-        properties = out.get("properties")
-        if isinstance(properties, dict) and "locale" in properties:
-            properties["locale"] = {"enum": LOCALES}
-        if "properties" in out:
-            out["additionalProperties"] = False  # documented properties only
-            out.pop("unevaluatedProperties", None)
-        return out
-    if isinstance(schema, list):
-        return [_safe_strings(item, components) for item in schema]
-    return schema
+        return st.fixed_dictionaries({}, optional=optional)
+    if kind == "boolean":
+        return st.booleans()
+    return SAFE_TEXT
 
 
 def _create_users(make: _CaseMaker, spec: Spec, names: Names) -> Parts:
     components = {name: spec.component(name) for name in ("userInformation", "userSettings")}
-    properties = components["userInformation"].get("properties")
-    assert isinstance(properties, dict)
-    extras_schema: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            key: _safe_strings(properties[key], components)
+    properties: Any = components["userInformation"].get("properties")
+    extras = st.fixed_dictionaries(
+        {},
+        optional={
+            key: from_property(properties[key], components)
             for key in USER_EXTRAS
             if key in properties
         },
-        "additionalProperties": False,
-    }
-    extras = from_schema(extras_schema)
+    )
     user = st.builds(
         lambda name, email, extra: {"userName": name, "email": email, **extra},
         names.users(),
