@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from diglot._findings import Family, Severity
 from diglot._types import JSONValue
 from diglot.contracts._base import RESTAPI_NS, CheckInfo, Observation, check, register, show
 from diglot.specs._model import SchemaError
+from diglot.specs._schemas import CompiledSchema
 
 if TYPE_CHECKING:
     from diglot.specs import Spec
@@ -26,6 +28,7 @@ register(
 )
 
 _UNKNOWN_KEYWORDS = frozenset({"additionalProperties", "unevaluatedProperties"})
+_UNEXPECTED_KEYS = re.compile(r"\((.*) (?:was|were) unexpected\)")
 _UNEXPECTED = re.compile(
     r"Element '(?:\{(?P<ns>[^}]*)\})?(?P<name>[^']+)': This element is not expected"
 )
@@ -61,11 +64,38 @@ def body_conformance(obs: Observation) -> bool:
     if obs.body_format == "xml":
         _check_xml(obs)
     else:
-        _report_json_errors(
-            obs, obs.spec.validate_json(obs.operation.operation_id, obs.status, obs.data)
-        )
-        _report_unknown_keys(obs, obs.data, "", known_properties(obs.spec))
+        # one pass of a strict variant of the documented schema: undocumented properties come
+        # back as unevaluatedProperties errors (warnings), everything else as violations
+        strict = _strict_schema(obs.spec, obs.operation.operation_id, obs.status)
+        _report_json_errors(obs, strict.errors(obs.data))
     return True
+
+
+@functools.cache
+def _strict_schema(spec: Spec, operation_id: str, status: int) -> CompiledSchema:
+    """The operation's response schema with every documented object closed."""
+    return CompiledSchema(
+        _closed(spec.response_schema(operation_id, status)),
+        where=f"{operation_id} {status} (strict)",
+    )
+
+
+def _closed(schema: Any) -> Any:
+    """Add ``unevaluatedProperties: false`` to every object schema that lists properties.
+
+    Only to those that say ``type: object``: an ``allOf`` overlay that lists a property only
+    to require things inside it must stay open, or it would reject the documented rest.
+    """
+    if isinstance(schema, list):
+        return [_closed(item) for item in schema]
+    if not isinstance(schema, Mapping):
+        return schema
+    out = {key: _closed(value) for key, value in schema.items()}
+    kind = out.get("type")
+    is_object = kind == "object" or (isinstance(kind, list) and "object" in kind)
+    if is_object and "properties" in out and "additionalProperties" not in out:
+        out.setdefault("unevaluatedProperties", False)
+    return out
 
 
 @functools.cache
@@ -73,64 +103,18 @@ def _known_elements(spec: Spec) -> frozenset[str]:
     return spec.codec.known_elements
 
 
-@functools.cache
-def known_properties(spec: Spec) -> frozenset[str]:
-    """Every property name the spec documents in any component."""
-    schemas = spec.document.get("components", {})
-    names: set[str] = set()
-    stack: list[JSONValue] = [schemas.get("schemas") if isinstance(schemas, dict) else None]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            properties = node.get("properties")
-            if isinstance(properties, dict):
-                names.update(properties)
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return frozenset(names)
-
-
-def _report_unknown_keys(obs: Observation, data: JSONValue, at: str, known: frozenset[str]) -> None:
-    """Warn about JSON keys that no documented shape has (the XML side: unknown elements).
-
-    Hot path: a set difference per object (C speed); locations are built only on the way
-    down to containers and to what is reported.
-    """
-    if isinstance(data, dict):
-        unknown = data.keys() - known
-        for key in unknown:
-            obs.report(
-                "schema.unknown_property",
-                f"undocumented property {key!r}",
-                expected="only documented properties",
-                actual=show(data[key]),
-                location=f"{at}/{pointer_part(key)}",
-                severity=Severity.WARNING,
-            )
-        for key, value in data.items():
-            if isinstance(value, (dict, list)) and key not in unknown:
-                _report_unknown_keys(obs, value, f"{at}/{pointer_part(key)}", known)
-    elif isinstance(data, list):
-        for index, item in enumerate(data):
-            if isinstance(item, (dict, list)):
-                _report_unknown_keys(obs, item, f"{at}/{index}", known)
-
-
-def pointer_part(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
-
-
 def _report_json_errors(obs: Observation, errors: list[SchemaError]) -> None:
     for error in errors:
         if obs.status == 400 and error.keyword == "required" and error.location == "":
             continue  # protocol.error_shape names the missing errorCode / message
         if error.keyword in _UNKNOWN_KEYWORDS:
+            named = _UNEXPECTED_KEYS.search(error.message)
+            names = named.group(1) if named else error.message
             obs.report(
                 "schema.unknown_property",
-                f"undocumented property: {error.message}",
+                f"undocumented property {names}",
                 expected="only documented properties",
-                actual=show(_resolve(obs.data, error.location)),
+                actual=names,
                 location=error.location,
                 severity=Severity.WARNING,
             )
