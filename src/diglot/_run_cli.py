@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from diglot.cli import ExitCode
-from diglot.errors import UsageError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -103,16 +102,9 @@ def execute(args: argparse.Namespace) -> int:
     from diglot.runner import Finished, Progress, iter_run
 
     if args.fault is not None:
-        from diglot.server import FAULTS
+        from diglot.server import get_fault
 
-        if args.fault not in FAULTS:
-            import difflib
-
-            close = difflib.get_close_matches(args.fault, list(FAULTS), n=3)
-            hint = f" Did you mean {', '.join(close)}?" if close else ""
-            raise UsageError(
-                f"unknown fault {args.fault!r}.{hint} `diglot serve --list-faults` lists them."
-            )
+        get_fault(args.fault)  # UsageError with close matches when unknown
     config = RunConfig(
         base_url=args.base_url,
         account_id=args.account_id,
