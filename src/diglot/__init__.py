@@ -33,6 +33,7 @@ from diglot.errors import (
 
 if TYPE_CHECKING:
     from diglot._pytest_api import parametrize
+    from diglot.specs import load_spec
 
 try:
     __version__ = version("diglot")
@@ -61,6 +62,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "check",
+    "load_spec",
     "parametrize",
 ]
 
@@ -71,4 +73,8 @@ def __getattr__(name: str) -> Any:
         from diglot._pytest_api import parametrize
 
         return parametrize
+    if name == "load_spec":  # compiles the schemas: loaded on first use too
+        from diglot.specs import load_spec
+
+        return load_spec
     raise AttributeError(f"module 'diglot' has no attribute {name!r}")
