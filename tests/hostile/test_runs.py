@@ -19,7 +19,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,33 +100,51 @@ def _argv(name: str, base_url: str, report_dir: Path, operations: tuple[str, ...
     return argv
 
 
+# The child's own peak: VmHWM is per address space and starts afresh at exec, whereas
+# ru_maxrss (wait4, getrusage) carries over the RSS of the process that forked it: a child of
+# a pytest process that has grown past 300 MB would report that, whatever it used itself.
+_BOOTSTRAP = """
+import atexit, os, runpy, sys
+
+def _record_peak():
+    with open("/proc/self/status") as status, open(os.environ["PEAK_FILE"], "w") as out:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                out.write(line.split()[1])
+
+atexit.register(_record_peak)
+sys.argv = ["diglot", *sys.argv[1:]]
+runpy.run_module("diglot", run_name="__main__")
+"""
+
+
 def _in_child(argv: list[str]) -> tuple[int, str, str, int]:
     """Run ``python -m diglot`` in a child; return its exit code, output and peak RSS (KiB)."""
-    env = {**os.environ, "DIGLOT_TOKEN": TOKEN}
-    env.pop("DIGLOT_DEBUG", None)
-    with (
-        open(os.devnull, "rb") as stdin,
-        _temporary_file() as out,
-        _temporary_file() as err,
-    ):
-        child = subprocess.Popen(
-            [sys.executable, "-m", "diglot", *argv], stdin=stdin, stdout=out, stderr=err, env=env
-        )
-        deadline = time.monotonic() + CHILD_DEADLINE
-        while True:
-            # wait4 gives this child's own resource usage, peak RSS included
-            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
+    with tempfile.TemporaryDirectory() as scratch:
+        peak_file = Path(scratch) / "peak"
+        env = {**os.environ, "DIGLOT_TOKEN": TOKEN, "PEAK_FILE": str(peak_file)}
+        env.pop("DIGLOT_DEBUG", None)
+        with (
+            open(os.devnull, "rb") as stdin,
+            _temporary_file() as out,
+            _temporary_file() as err,
+        ):
+            child = subprocess.Popen(
+                [sys.executable, "-c", _BOOTSTRAP, *argv],
+                stdin=stdin,
+                stdout=out,
+                stderr=err,
+                env=env,
+            )
+            try:
+                code = child.wait(timeout=CHILD_DEADLINE)
+            except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
                 pytest.fail(f"diglot did not end within {CHILD_DEADLINE} s: {argv}")
-            time.sleep(0.05)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return child.returncode, out.read(), err.read(), usage.ru_maxrss
+            out.seek(0)
+            err.seek(0)
+            return code, out.read(), err.read(), int(peak_file.read_text())
 
 
 def _temporary_file() -> IO[str]:
@@ -307,3 +324,14 @@ def test_limits_must_be_positive(option: str, capsys: pytest.CaptureFixture[str]
     err = capsys.readouterr().err
     assert "at least 1" in err
     assert "Traceback" not in err
+
+
+def test_the_peak_rss_measured_is_the_childs_own_not_its_parents():
+    # a parent past the ceiling must not lend its high-water mark to the child it forks
+    ballast = bytearray(MEMORY_CEILING_KIB * 1024 + 50 * 2**20)
+    for index in range(0, len(ballast), 4096):
+        ballast[index] = 1
+    code, _out, _err, peak = _in_child(["--version"])
+    del ballast
+    assert code == 0
+    assert 0 < peak < MEMORY_CEILING_KIB
