@@ -43,6 +43,8 @@ from diglot.specs import Spec, load_spec
 from diglot.strategies import Names, explicit_cases, from_operation
 
 if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
     from diglot.specs._model import Operation
 
 
@@ -370,10 +372,13 @@ def _phase(run_phase: Callable[..., object], *args: Any) -> None:
         pass  # recorded in the run's errors when the limit was reached
 
 
-def _generated(session: Session, operation: Operation, content_type: str) -> None:
-    from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
-    from hypothesis import seed as hypothesis_seed
+EXAMPLES_PER_BATCH = 400
+"""Generated cases per hypothesis run. hypothesis keeps bookkeeping for every example of a
+run until it ends (about 8 KB each here), so a long run is cut into batches of this many, each
+with its own seed derived from the run's: memory stays flat however many requests are sent."""
 
+
+def _generated(session: Session, operation: Operation, content_type: str) -> None:
     strategy = from_operation(
         operation,
         spec=session.spec,
@@ -381,7 +386,6 @@ def _generated(session: Session, operation: Operation, content_type: str) -> Non
         account_id=session.account_id,
         names=session.names,
     )
-    minimal: list[Finding] = []
     explicit = explicit_cases(
         operation,
         spec=session.spec,
@@ -389,9 +393,31 @@ def _generated(session: Session, operation: Operation, content_type: str) -> Non
         account_id=session.account_id,
         names=session.names,
     )
+    remaining = session.config.max_examples
+    batch = 0
+    while remaining > 0:
+        size = min(remaining, EXAMPLES_PER_BATCH)
+        seed = session.seed if batch == 0 else hash((session.seed, batch)) % 2**32
+        minimal = _generate_batch(session, strategy, explicit if batch == 0 else [], size, seed)
+        for finding in minimal:
+            _promote(session.row(finding.operation, finding.content_type, finding.check), finding)
+        remaining -= size
+        batch += 1
+
+
+def _generate_batch(
+    session: Session,
+    strategy: SearchStrategy[Case],
+    explicit: list[Case],
+    max_examples: int,
+    seed: int,
+) -> list[Finding]:
+    """One hypothesis run: the explicit cases, then generated ones; the shrunk failures."""
+    from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
+    from hypothesis import seed as hypothesis_seed
 
     @settings(
-        max_examples=session.config.max_examples,
+        max_examples=max_examples,
         database=None,
         deadline=None,
         derandomize=False,
@@ -401,7 +427,7 @@ def _generated(session: Session, operation: Operation, content_type: str) -> Non
         print_blob=False,
         verbosity=Verbosity.quiet,
     )
-    @hypothesis_seed(session.seed)
+    @hypothesis_seed(seed)
     @given(case=strategy)
     def exercise(case: Case) -> None:
         session.latest_violation = None
@@ -414,19 +440,18 @@ def _generated(session: Session, operation: Operation, content_type: str) -> Non
         exercise = example(case=case)(exercise)
     try:
         exercise()
-    except BudgetExhausted:
-        raise
     except GaveUp:
         pass  # recorded in the run's errors; the findings so far stand
     except BaseExceptionGroup as group:
-        minimal += [e.finding for e in _flatten(group) if isinstance(e, ContractViolation)]
+        errors = list(_flatten(group))
+        if any(isinstance(e, BudgetExhausted) for e in errors):
+            raise BudgetExhausted from None
+        return [e.finding for e in errors if isinstance(e, ContractViolation)]
     except ContractViolation as violation:
-        minimal.append(violation.finding)
+        return [violation.finding]
     finally:
         session.latest_violation = None
-    for finding in minimal:
-        row = session.row(finding.operation, finding.content_type, finding.check)
-        _promote(row, finding)
+    return []
 
 
 def _flatten(group: BaseExceptionGroup[BaseException]) -> Iterator[BaseException]:
