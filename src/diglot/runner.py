@@ -23,7 +23,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -495,7 +495,7 @@ def _equivalence(session: Session, operation: Operation) -> None:
     def compare(case: Case) -> None:
         # the JSON halves are judged by the JSON phase already: here they are only compared
         first = Observation(session.spec, session.send(case), seed=session.seed)
-        xml_case = _with(case, content_type="xml")
+        xml_case = replace(case, content_type="xml")
         second = session.observe(session.send(xml_case))
         again = Observation(session.spec, session.send(case), seed=session.seed)
         if first.response is None or again.response is None:
@@ -506,17 +506,6 @@ def _equivalence(session: Session, operation: Operation) -> None:
         session.judged(second, "equivalence.json_xml")
 
     compare()
-
-
-def _with(case: Case, **changes: object) -> Case:
-    from dataclasses import replace
-
-    return replace(case, **changes)  # type: ignore[arg-type]
-
-
-def _entries(data: JSONValue, key: str) -> list[JSONValue]:
-    items = data.get(key) if isinstance(data, dict) else None
-    return items if isinstance(items, list) else []
 
 
 def _finish(
