@@ -32,16 +32,38 @@ class Outcome:
     returncode: int
 
 
+# The tool's own peak: VmHWM is per address space and starts afresh at exec, whereas
+# ru_maxrss (wait4) carries over the high-water mark of the process that forked it, which
+# would report this harness's memory instead of the tool's.
+_PEAK = """
+import atexit, os, runpy, sys
+
+def _record_peak():
+    with open("/proc/self/status") as status, open(os.environ["BENCH_PEAK_FILE"], "w") as out:
+        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+
+atexit.register(_record_peak)
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
 def _timed(command: list[str], *, env: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """Run ``command``; (wall seconds, its peak RSS in MB, exit code). Output is discarded."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
-    )
-    _pid, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024, process.returncode
+    """Run a console script; (wall seconds, its own peak RSS in MB, exit code). Output dropped."""
+    with tempfile.TemporaryDirectory() as tmp:
+        peak_file = Path(tmp) / "peak"
+        environment = {**(env or os.environ), "BENCH_PEAK_FILE": str(peak_file)}
+        started = time.perf_counter()
+        process = subprocess.run(
+            [sys.executable, "-c", _PEAK, *command],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=environment,
+            check=False,
+        )
+        wall = time.perf_counter() - started
+        peak_kib = int(peak_file.read_text()) if peak_file.exists() else 0
+    return wall, peak_kib / 1024, process.returncode
 
 
 def diglot_run(base_url: str, *extra: str) -> Outcome:
