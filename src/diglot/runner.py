@@ -247,7 +247,8 @@ def iter_run(config: RunConfig) -> Iterator[Event]:
             config, spec, transport, base_url, account_id, seed, Names(config.name_prefix), result
         )
         started = time.perf_counter()
-        pairs = [(op, ct) for op in operations for ct in config.content_types]
+        # content type outer, so that every shard of pairs[i::n] mixes JSON and XML work
+        pairs = [(op, ct) for ct in config.content_types for op in operations]
         if config.shard is not None:
             index, count = config.shard
             pairs = pairs[index::count]
@@ -321,7 +322,7 @@ def _probe(
     if exchange.response is None:
         raise TargetUnreachable(
             f"{session.base_url} did not answer a plain GET {probe.path}: {exchange.failure}. "
-            "Check --base-url (the API's …/restapi base) and that the server is up."
+            "Check the base URL (the API's …/restapi base) and that the server is up."
         )
     status = exchange.response.status
     if status in (401, 403):
@@ -331,8 +332,8 @@ def _probe(
         )
     if status == 404:
         raise TargetUnreachable(
-            f"GET {exchange.request.url} answered 404: is --base-url the …/restapi base and "
-            f"--account-id {session.account_id!r} right?"
+            f"GET {exchange.request.url} answered 404: are the base URL (the …/restapi base) "
+            f"and the account id {session.account_id!r} right?"
         )
     if (probe, "json") in pairs:
         session.observe(exchange)
