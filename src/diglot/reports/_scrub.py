@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from diglot._parsing import BodyProblem, parse_json
 from diglot._redact import REDACTED, Redactor
 
 if TYPE_CHECKING:
@@ -125,21 +126,12 @@ def pretty_print(text: str, media_type: str = "") -> str:
     return text
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise _DuplicateKey
-    return result
-
-
 def _pretty_json(text: str) -> str:
+    # the checks' own strict parser: a body it refuses (duplicate keys, NaN, too deep...) is
+    # shown as it came, since the finding may be about exactly that
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates)
-    except (ValueError, RecursionError):
+        data = parse_json(text.encode("utf-8"))
+    except BodyProblem:
         return text
     return json.dumps(data, indent=2, ensure_ascii=False)
 
