@@ -13,7 +13,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``serve`` options to ``parser``."""
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument(
-        "--port", type=int, default=8080, help="port to listen on (8080; 0 picks a free one)"
+        "--port", type=_port, default=8080, help="port to listen on (8080; 0 picks a free one)"
     )
     parser.add_argument(
         "--db",
@@ -69,3 +69,15 @@ def execute(args: argparse.Namespace) -> int:
     finally:
         app.state.store.close()
     return 0
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{port} is not a port: use 0 to 65535 (0 picks a free one)"
+        )
+    return port
