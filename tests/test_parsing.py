@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from diglot._parsing import MAX_JSON_DEPTH, BodyProblem, _xml_parser, parse_json, parse_xml
+from diglot._parsing import MAX_JSON_DEPTH, BodyProblem, parse_json, parse_xml
+from diglot.specs._safexml import parser as safe_parser
 from tests.hostile.server import Sentinel
 
 NS = "http://www.docusign.com/restapi"
@@ -230,9 +231,9 @@ def test_entities_are_never_expanded_by_the_parser_itself() -> None:
     body = (
         b'<!DOCTYPE r [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;"><!ENTITY c "&b;&b;&b;">]><r>&c;</r>'
     )
-    root = etree.fromstring(body, _xml_parser())
+    root = etree.fromstring(body, safe_parser())
     assert b"lollol" not in etree.tostring(root)
-    assert root[0].text == "&c;"
+    assert b"&c;" in etree.tostring(root)
 
 
 @pytest.fixture
@@ -253,7 +254,7 @@ def test_an_external_entity_naming_a_local_file_reads_nothing(
     with pytest.raises(BodyProblem, match="a DTD is not allowed") as problem:
         parse_xml(body)
     assert marker not in problem.value.message
-    root = etree.fromstring(body, _xml_parser())
+    root = etree.fromstring(body, safe_parser())
     assert marker.encode() not in etree.tostring(root)
 
 

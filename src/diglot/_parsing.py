@@ -18,10 +18,12 @@ import json
 import math
 import re
 import sys
-import threading
 from typing import TYPE_CHECKING, NoReturn
 
 from lxml import etree
+
+from diglot.errors import UnsafeXml
+from diglot.specs import _safexml as safexml
 
 if TYPE_CHECKING:
     from diglot._types import JSONValue
@@ -256,27 +258,6 @@ def parse_json(body: bytes, *, truncated: bool = False) -> JSONValue:
 
 # --- XML ----------------------------------------------------------------------------------
 
-_XML_LOCAL = threading.local()
-
-
-def _xml_parser() -> etree.XMLParser:
-    parser: etree.XMLParser | None = getattr(_XML_LOCAL, "parser", None)
-    if parser is None:
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_pis=True,
-        )
-        _XML_LOCAL.parser = parser
-    return parser
-
-
-def _has_dtd(element: etree._Element) -> bool:
-    info = element.getroottree().docinfo
-    return bool(info.doctype) or info.internalDTD is not None or info.externalDTD is not None
-
 
 def parse_xml(body: bytes, *, truncated: bool = False) -> etree._Element:
     """Parse an XML response body with every external access off, and refuse any DTD.
@@ -307,7 +288,7 @@ def parse_xml(body: bytes, *, truncated: bool = False) -> etree._Element:
     if not body.strip():
         raise BodyProblem("the body is empty, where an XML document was expected")
     try:
-        root = etree.fromstring(body, _xml_parser())
+        return safexml.parse(body)
     except etree.XMLSyntaxError as error:
         if b"<!DOCTYPE" in body:
             raise BodyProblem(
@@ -323,11 +304,7 @@ def parse_xml(body: bytes, *, truncated: bool = False) -> etree._Element:
         raise BodyProblem(
             f"the body is not well-formed XML: {message} (line {line}, column {column})"
         ) from None
+    except UnsafeXml as error:
+        raise BodyProblem(str(error).replace("the document", "the body", 1)) from None
     except (ValueError, etree.LxmlError) as error:
         raise BodyProblem(f"the body cannot be read as XML: {error}") from None
-    if _has_dtd(root):
-        raise BodyProblem(
-            "a DTD is not allowed: the body carries a <!DOCTYPE>; no entity was expanded and "
-            "nothing it names was read"
-        )
-    return root

@@ -4,6 +4,7 @@ The hierarchy::
 
     DiglotError                      anything diglot raises on purpose
     ├── InvalidSpec (ValueError)     a spec document that does not load or does not compile
+    ├── UnsafeXml (ValueError)       an XML document with a DTD, which diglot never reads
     ├── UsageError (ValueError)      a wrong option, argument or combination of them
     │   └── UnknownOperation (KeyError)
     ├── TargetUnreachable (ConnectionError)
@@ -31,6 +32,10 @@ class DiglotError(Exception):
 
 class InvalidSpec(DiglotError, ValueError):
     """A spec document is malformed, inconsistent or does not compile."""
+
+
+class UnsafeXml(DiglotError, ValueError):
+    """An XML document carries a DTD (``<!DOCTYPE``), which diglot never reads."""
 
 
 class UsageError(DiglotError, ValueError):

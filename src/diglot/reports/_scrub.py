@@ -17,6 +17,7 @@ from lxml import etree
 
 from diglot._parsing import BodyProblem, parse_json
 from diglot._redact import REDACTED, Redactor
+from diglot.specs import _safexml as safexml
 
 if TYPE_CHECKING:
     from diglot._types import JSONValue
@@ -142,17 +143,9 @@ def _pretty_xml(text: str) -> str:
     declaration = _DECLARATION.match(text)
     prolog = declaration.group(1) + "\n" if declaration else ""
     document = text[declaration.end() :] if declaration else text
-    # Defused: no entity expansion, no DTD loading, no network.
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        remove_blank_text=True,
-        huge_tree=False,
-    )
     try:
-        root = etree.fromstring(document.encode("utf-8"), parser)
-    except (etree.XMLSyntaxError, ValueError):
+        root = safexml.parse(document.encode("utf-8"), for_display=True)
+    except (etree.XMLSyntaxError, ValueError):  # UnsafeXml is a ValueError
         return text
     tree = etree.tostring(root.getroottree(), encoding="unicode", pretty_print=True)
     return prolog + tree.rstrip("\n")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 from lxml import etree
 
 from diglot.errors import InvalidSpec, UsageError
+from diglot.specs import _safexml as safexml
 
 if TYPE_CHECKING:
     from diglot._types import JSONValue
@@ -28,16 +29,14 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _XS = "http://www.w3.org/2001/XMLSchema"
 _XS_ELEMENT = f"{{{_XS}}}element"
 _XS_COMPLEX = f"{{{_XS}}}complexType"
+_XS_SIMPLE = f"{{{_XS}}}simpleType"
+_XS_RESTRICTION = f"{{{_XS}}}restriction"
 _XS_SEQUENCES = {f"{{{_XS}}}sequence", f"{{{_XS}}}all", f"{{{_XS}}}choice"}
 _NIL = f"{{{XSI}}}nil"
 _NSMAP = {"i": XSI, None: NAMESPACE}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
 # characters XML 1.0 cannot carry, even escaped
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-_SAFE_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_pis=True
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +51,8 @@ class _Child:
     """For a wrapped list (a type holding one repeated element): the item element's name."""
     item_type: str | None
     """The item's complex type; None for text items."""
+    boolean: bool = False
+    """A text element of a type derived from xs:boolean: decoded to a JSON boolean."""
 
 
 class XmlCodec:
@@ -62,6 +63,8 @@ class XmlCodec:
     Normalisations (the XML form has only text): booleans become ``true``/``false``,
     numbers become their decimal text, ``None`` becomes ``xsi:nil="true"``; decoding gives
     strings back, so ``decode(encode(d))`` equals ``d`` with those scalars turned to strings.
+    The one exception: an element whose XSD type derives from ``xs:boolean`` (a property the
+    JSON form carries as a JSON boolean) decodes ``true``/``false`` to a JSON boolean.
 
     Example:
         >>> codec = load_spec().codec
@@ -98,6 +101,7 @@ class XmlCodec:
         list_types = {
             name: item for name, node in named.items() if (item := _list_item(node)) is not None
         }
+        booleans = _boolean_types(root)
         anonymous = 0
         pending: list[tuple[str, etree._Element]] = list(named.items())
         while pending:
@@ -140,6 +144,7 @@ class XmlCodec:
                         nillable=element.get("nillable") == "true",
                         item=item_name,
                         item_type=item_type,
+                        boolean=_is_boolean(element, "type", booleans),
                     )
                 )
             self._children[type_name] = tuple(children)
@@ -205,6 +210,10 @@ class XmlCodec:
         """The children of a type that may be ``xsi:nil="true"`` (JSON null)."""
         return tuple(c.name for c in self._children[self._type(type_or_root)] if c.nillable)
 
+    def booleans(self, type_or_root: str) -> tuple[str, ...]:
+        """The children of a type whose XSD type derives from xs:boolean (JSON booleans)."""
+        return tuple(c.name for c in self._children[self._type(type_or_root)] if c.boolean)
+
     def child_type(self, type_or_root: str, child: str) -> str | None:
         """The complex type of a child element (of a list's items, for a wrapper); None for text."""
         for c in self._children[self._type(type_or_root)]:
@@ -234,11 +243,61 @@ class XmlCodec:
         hint = f" Did you mean {', '.join(close)}?" if close else f" Known: {', '.join(known)}."
         raise UsageError(f"{type_or_root!r} is neither an XML root element nor a type.{hint}")
 
+    def undocumented_elements(self, root: etree._Element) -> list[etree._Element]:
+        """Every element its parent's type does not declare, judged per parent as in JSON.
+
+        An element named like one declared elsewhere in the schema (a ``<newUser>`` inside a
+        ``<userInfo>``) is undocumented there all the same. Only elements in the restapi
+        namespace (or in none) count: anything else is the XSD's to report. The children of
+        an undocumented element are not visited; an unknown root has no documented children.
+
+        Args:
+            root: the root element of a body.
+
+        Returns:
+            The undocumented elements, in document order.
+        """
+        found: list[etree._Element] = []
+        local = _local_tag(root.tag)
+        root_type = self._roots.get(local) if local is not None else None
+        if root_type is not None and root.tag == f"{{{NAMESPACE}}}{local}":
+            self._undocumented(root, root_type, None, found)
+        return found
+
+    def _undocumented(
+        self,
+        element: etree._Element,
+        type_name: str | None,
+        item: str | None,
+        found: list[etree._Element],
+    ) -> None:
+        lookup = self._lookup.get(type_name, _EMPTY) if type_name is not None else _EMPTY
+        for node in element:
+            tag = node.tag
+            if not isinstance(tag, str):
+                continue
+            if item is not None:  # inside a wrapper: only its item element belongs
+                if tag == f"{{{NAMESPACE}}}{item}":
+                    self._undocumented(node, type_name, None, found)
+                elif _in_restapi(tag):
+                    found.append(node)
+                continue
+            known = lookup.get(tag)
+            if known is None:
+                if type_name is not None and _in_restapi(tag):
+                    found.append(node)
+            elif known.item is not None:
+                self._undocumented(node, known.item_type, known.item, found)
+            elif known.type_name is not None:
+                self._undocumented(node, known.type_name, None, found)
+
     # ------------------------------------------------------------------ parse
 
     @staticmethod
     def parse(body: bytes) -> etree._Element:
-        """Parse an XML body safely: no entity expansion, no network, no DTD loading.
+        """Parse an XML body safely: no entity expansion, no network, no DTD at all.
+
+        Comments and processing instructions are dropped (text around them joins up).
 
         Args:
             body: the bytes as received.
@@ -249,8 +308,10 @@ class XmlCodec:
         Raises:
             lxml.etree.XMLSyntaxError: the body is not well-formed XML (a finding for the
                 caller to report, not a diglot error).
+            diglot.specs.UnsafeXml: the body carries a ``<!DOCTYPE>`` (a DiglotError and a
+                ValueError); nothing it names was read.
         """
-        return etree.fromstring(body, _SAFE_PARSER)
+        return safexml.parse(body)
 
     # ------------------------------------------------------------------ encode
 
@@ -396,7 +457,11 @@ class XmlCodec:
             elif known.item is not None:
                 result[known.name] = self._decode(node, known.item_type, known.item)
             elif known.type_name is None and not len(node) and node.get(_NIL) is None:
-                result[known.name] = node.text or ""  # a plain documented leaf
+                text = node.text or ""  # a plain documented leaf
+                if known.boolean:
+                    result[known.name] = _BOOLEANS.get(text.strip(), text)
+                else:
+                    result[known.name] = text
             else:
                 result[known.name] = self._decode(node, known.type_name, None)
         if not found_element:  # only comments inside: the element's text is its value
@@ -408,6 +473,9 @@ class XmlCodec:
 
 
 _EMPTY: dict[str, _Child] = {}
+# the lexical forms of an xs:boolean (whitespace collapsed); any other text stays text, for
+# the XSD to report
+_BOOLEANS: dict[str, JSONValue] = {"true": True, "false": False, "1": True, "0": False}
 
 
 def _text(value: JSONValue, at: str) -> str:
@@ -431,6 +499,37 @@ def _local_tag(tag: object) -> str | None:
     if not isinstance(tag, str):
         return None
     return tag.rsplit("}", 1)[-1]
+
+
+def _in_restapi(tag: str) -> bool:
+    return not tag.startswith("{") or tag.startswith(f"{{{NAMESPACE}}}")
+
+
+def _is_boolean(node: etree._Element, attribute: str, booleans: frozenset[str]) -> bool:
+    """Whether the type ``node`` names in ``attribute`` is xs:boolean or derives from it."""
+    qname = node.get(attribute, "")
+    prefix, _, local = qname.rpartition(":")
+    if node.nsmap.get(prefix or None) == _XS:
+        return local == "boolean"
+    return local in booleans
+
+
+def _boolean_types(root: etree._Element) -> frozenset[str]:
+    """The named simple types of the schema that restrict xs:boolean, directly or not."""
+    bases = {}
+    for node in root.iterchildren(_XS_SIMPLE):
+        restriction = node.find(_XS_RESTRICTION)
+        if node.get("name") and restriction is not None:
+            bases[node.get("name", "")] = restriction
+    found: set[str] = set()
+    grew = True
+    while grew:  # a restriction of a restriction of xs:boolean is boolean too
+        grew = False
+        for name, restriction in bases.items():
+            if name not in found and _is_boolean(restriction, "base", frozenset(found)):
+                found.add(name)
+                grew = True
+    return frozenset(found)
 
 
 def _complex_or_none(type_name: str, named: Mapping[str, etree._Element]) -> str | None:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Literal
 
 from lxml import etree
 
-from diglot.errors import InvalidSpec
+from diglot.errors import InvalidSpec, UnsafeXml
+from diglot.specs import _safexml as safexml
 from diglot.specs._codec import XmlCodec
 from diglot.specs._model import JSON_MEDIA_TYPES, Body, Operation, Parameter
 from diglot.specs._schemas import COMPONENT_PREFIX, CompiledSchema, inline
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from diglot._types import JSONValue
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-_XSD_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 def bundled_file(name: str) -> bytes:
@@ -128,9 +128,11 @@ def _compile_xsd(
     name: str, data: bytes, path: Path | None
 ) -> tuple[etree._Element, etree.XMLSchema]:
     try:
-        root = etree.fromstring(
-            data, _XSD_PARSER, base_url=None if path is None else str(path.resolve())
-        )
+        root = safexml.parse(data, base_url=None if path is None else str(path.resolve()))
+    except UnsafeXml:
+        raise InvalidSpec(
+            f"{name}: the XML Schema carries a <!DOCTYPE>; diglot reads no DTD. Remove it."
+        ) from None
     except etree.XMLSyntaxError as exc:
         raise InvalidSpec(
             f"{name}: not well-formed XML: {exc.msg} (line {exc.lineno}). Fix the markup there."
