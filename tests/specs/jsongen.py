@@ -81,14 +81,22 @@ def from_schema(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
     raise ValueError(f"jsongen does not support {schema!r}")
 
 
-def normalise(value: Any) -> Any:
-    """What the XML form carries: booleans and numbers as strings."""
+def normalise(value: Any, schema: dict[str, Any] | None = None) -> Any:
+    """What the XML form carries: booleans and numbers as strings.
+
+    Where ``schema`` types a value as a JSON boolean only (``"type": "boolean"``, like
+    ``isManagedByScim``), the XML form's ``true``/``false`` decodes back to a boolean.
+    """
+    schema = merge(schema) if schema else {}
     if isinstance(value, bool):
+        if schema.get("type") == "boolean":
+            return value
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, dict):
-        return {k: normalise(v) for k, v in value.items()}
+        props = schema.get("properties", {})
+        return {k: normalise(v, props.get(k)) for k, v in value.items()}
     if isinstance(value, list):
-        return [normalise(v) for v in value]
+        return [normalise(v, schema.get("items")) for v in value]
     return value

@@ -54,6 +54,12 @@ def _facets(simple_type: str) -> dict[str, Any]:
     (restriction,) = XSD.xpath(
         f"xs:simpleType[@name='{simple_type}']/xs:restriction", namespaces=XS
     )
+    if restriction.get("base") == "xs:boolean":
+        # a JSON boolean; XML text true or false only
+        assert [(etree.QName(f).localname, f.get("value")) for f in restriction] == [
+            ("pattern", "true|false")
+        ]
+        return {"type": "boolean"}
     assert restriction.get("base") == "xs:string"
     facets: dict[str, Any] = {}
     for facet in restriction:
@@ -72,6 +78,8 @@ def _facets(simple_type: str) -> dict[str, Any]:
 
 
 def _json_facets(schema: dict[str, Any]) -> dict[str, Any]:
+    if schema.get("type") == "boolean":
+        return {"type": "boolean"}
     facets: dict[str, Any] = {k: schema[k] for k in ("pattern", "maxLength") if k in schema}
     if "enum" in schema:
         facets["enum"] = [v for v in schema["enum"] if isinstance(v, str)]
@@ -157,17 +165,35 @@ def test_xsd_is_namespaced_and_qualified():
                 "groups",
             ],
         ),
+        # with the properties of DocuSign's published description in their ordinal places
         (
             "group",
-            ["errorDetails", "groupId", "groupName", "groupType", "permissionProfileId", "users"],
+            [
+                "accessType",
+                "dsGroupId",
+                "errorDetails",
+                "groupId",
+                "groupName",
+                "groupType",
+                "isManagedByScim",
+                "lastModifiedOn",
+                "permissionProfileId",
+                "userGroupType",
+                "users",
+                "usersCount",
+            ],
         ),
         (
             "userInfo",
             [
+                "accountId",
+                "accountName",
                 "activationAccessCode",
                 "email",
                 "errorDetails",
+                "ipAddress",
                 "loginStatus",
+                "membershipId",
                 "sendActivationEmail",
                 "uri",
                 "userId",
@@ -201,9 +227,22 @@ def test_child_order_is_the_documented_one(xml_type, order):
 
 
 @pytest.mark.parametrize(
-    "xml_type", ["userInformation", "userSettings", "newUser", "newUsersSummary"]
+    "xml_type",
+    [
+        # no documented example
+        "userInformation",
+        "userSettings",
+        "newUser",
+        "newUsersSummary",
+        # documented ones, whose examples are ordinal too (added elements must keep it)
+        "group",
+        "userInfo",
+        "errorDetails",
+        "signingGroup",
+        "signingGroupUser",
+    ],
 )
-def test_types_without_a_documented_example_are_ordinal_alphabetical(xml_type):
+def test_every_type_but_group_information_is_in_ordinal_order(xml_type):
     names = [c.name for c in _children(xml_type)]
     assert names == sorted(names)  # .NET DataContractSerializer: ordinal order
 
@@ -221,3 +260,22 @@ def test_the_codec_agrees_with_the_xsd():
             c.name: _children(c.type)[0].name for c in children if c.type.startswith("ArrayOf")
         }
         assert codec.list_items(name) == wrappers
+        assert codec.booleans(name) == tuple(c.name for c in children if c.type == "trueOrFalse")
+
+
+def test_elements_from_docusigns_openapi_are_marked_in_both():
+    marked_json = {
+        (_type_of_element(schema["xml"]["name"]), prop)
+        for name, schema in SCHEMAS.items()
+        if name not in REQUEST_VARIANTS
+        for prop, sub in schema["properties"].items()
+        if sub.get("x-diglot-source") == "docusign-openapi"
+    }
+    marked_xsd = {
+        (element.xpath("ancestor::xs:complexType/@name", namespaces=XS)[0], element.get("name"))
+        for element in XSD.xpath(
+            "//xs:element[xs:annotation/xs:appinfo = 'docusign-openapi']", namespaces=XS
+        )
+    }
+    assert marked_json == marked_xsd
+    assert len(marked_json) == 13

@@ -39,6 +39,7 @@ def test_operation_model(spec):
         "start_position",
         "search_text",
         "group_type",
+        "include_usercount",
     ]
     account = next(p for p in op.parameters if p.name == "accountId")
     assert account.required

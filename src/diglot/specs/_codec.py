@@ -475,7 +475,7 @@ class XmlCodec:
 _EMPTY: dict[str, _Child] = {}
 # the lexical forms of an xs:boolean (whitespace collapsed); any other text stays text, for
 # the XSD to report
-_BOOLEANS: dict[str, JSONValue] = {"true": True, "false": False, "1": True, "0": False}
+_BOOLEANS: dict[str, bool] = {"true": True, "false": False, "1": True, "0": False}
 
 
 def _text(value: JSONValue, at: str) -> str:
@@ -516,7 +516,7 @@ def _is_boolean(node: etree._Element, attribute: str, booleans: frozenset[str]) 
 
 def _boolean_types(root: etree._Element) -> frozenset[str]:
     """The named simple types of the schema that restrict xs:boolean, directly or not."""
-    bases = {}
+    bases: dict[str, etree._Element] = {}
     for node in root.iterchildren(_XS_SIMPLE):
         restriction = node.find(_XS_RESTRICTION)
         if node.get("name") and restriction is not None:
