@@ -17,6 +17,9 @@ class Status(enum.StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     WARNING = "warning"
+    INCONCLUSIVE = "inconclusive"
+    """The check was exercised but the exchanges held no evidence either way (see
+    ``inconclusive``): never counted as a pass."""
     SKIPPED = "skipped"
 
 
@@ -40,6 +43,9 @@ class CheckResult:
     occurrences: int = 0
     omitted: int = 0
     skip_reason: str = ""
+    inconclusive: dict[str, int] = field(default_factory=dict)
+    """Why exercising the check gave no evidence, with how often (e.g. "the filter matched
+    no group"). A check with such reasons and no judged exchange is inconclusive."""
 
     @property
     def status(self) -> Status:
@@ -47,9 +53,21 @@ class CheckResult:
             return Status.FAILED
         if self.findings:
             return Status.WARNING
+        if self.exchanges == 0 and self.inconclusive:
+            return Status.INCONCLUSIVE
         if self.exchanges == 0 or self.skip_reason:
             return Status.SKIPPED
         return Status.PASSED
+
+    @property
+    def inconclusive_reason(self) -> str:
+        """The reasons it was inconclusive, most frequent first, as one sentence."""
+        ranked = sorted(self.inconclusive.items(), key=lambda item: -item[1])
+        return "; ".join(f"{reason} ({count}×)" for reason, count in ranked)
+
+    def no_evidence(self, reason: str) -> None:
+        """Record one exercise of the check that had nothing to judge, and why."""
+        self.inconclusive[reason] = self.inconclusive.get(reason, 0) + 1
 
     def add(self, finding: Finding) -> None:
         """Record a finding, grouping it with earlier ones of the same signature."""

@@ -78,14 +78,16 @@ def walk_group_list(session: Session, content_type: str, *, count: int | None = 
         current = Page.of(last.data)
         if last.status != 200 or current is None:
             return []
-        totals.add(current.total_set_size or -1)
+        totals.add(-1 if current.total_set_size is None else current.total_set_size)
         ids += [_group_id(item) for item in current.items]
         if not current.items or start + len(current.items) >= (current.total_set_size or 0):
             break
         start += len(current.items)
     if last is not None:
-        judge_walk(last, ids, totals, via=f"by start_position (count={count})")
-        session.judged(last, "pagination.walk")
+        if judge_walk(last, ids, totals, via=f"by start_position (count={count})"):
+            session.judged(last, "pagination.walk")
+        else:
+            session.record(last)
     # by nextUri, judging each link and the first previousUri
     ids, totals = [], set()
     case = Case("listGroups", content_type, account, {"count": str(count)}, note="walk by nextUri")
@@ -95,7 +97,7 @@ def walk_group_list(session: Session, content_type: str, *, count: int | None = 
         current = Page.of(current_obs.data)
         if current_obs.status != 200 or current is None:
             return []
-        totals.add(current.total_set_size or -1)
+        totals.add(-1 if current.total_set_size is None else current.total_set_size)
         ids += [_group_id(item) for item in current.items]
         if current.previous_uri is not None and not checked_previous:
             checked_previous = True
@@ -106,8 +108,10 @@ def walk_group_list(session: Session, content_type: str, *, count: int | None = 
         if reached is None:
             return []
         current_obs = reached
-    judge_walk(current_obs, ids, totals, via=f"by nextUri (count={count})")
-    session.judged(current_obs, "pagination.walk")
+    if judge_walk(current_obs, ids, totals, via=f"by nextUri (count={count})"):
+        session.judged(current_obs, "pagination.walk")
+    else:
+        session.record(current_obs)
     return ids
 
 

@@ -185,6 +185,10 @@ class Session:
                 self.latest_violation = finding
             self.row(finding.operation, finding.content_type, finding.check).add(finding)
         obs.findings.clear()
+        case = obs.case
+        for check_id, reason in obs.no_evidence:
+            self.row(case.operation, case.content_type, check_id).no_evidence(reason)
+        obs.no_evidence.clear()
 
     def judged(self, obs: Observation, check_id: str) -> None:
         """Count one judgement of a multi-exchange check, then record its findings."""
@@ -502,7 +506,13 @@ def _equivalence(session: Session, operation: Operation) -> None:
         if first.response is None or again.response is None:
             return
         if first.status != again.status or first.data != again.data:
-            return  # the data changed between the requests: nothing to conclude
+            second.inconclusive(
+                "equivalence.json_xml",
+                "the JSON answer changed between the requests around the XML one (the data "
+                "is changing), so the two could not be compared",
+            )
+            session.record(second)
+            return
         judge_pair(first, second)
         session.judged(second, "equivalence.json_xml")
 

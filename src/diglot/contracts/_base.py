@@ -95,6 +95,9 @@ class Observation:
         self.operation: Operation = spec.operation(exchange.case.operation)
         self.seed = seed
         self.findings: list[Finding] = []
+        self.no_evidence: list[tuple[str, str]] = []
+        """(check id, reason) for each check that was exercised here but had nothing to
+        judge: it returns False (not applied) and says why, so it is never a silent pass."""
         self._parsed = False
         self._format: str | None = None
         self._data: JSONValue = None
@@ -155,6 +158,17 @@ class Observation:
             self._problem = "the body was cut at the size limit"
 
     # -- reporting ------------------------------------------------------------------------
+    def inconclusive(self, check_id: str, reason: str) -> bool:
+        """Say that ``check_id`` had no evidence in this exchange, and why; returns False.
+
+        Example:
+            >>> return obs.inconclusive("semantics.filters", "the filter matched no group")
+        """
+        if check_id not in CHECKS:
+            raise KeyError(check_id)
+        self.no_evidence.append((check_id, reason))
+        return False
+
     def report(
         self,
         check_id: str,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 
-from diglot._findings import Family, Severity
+from diglot._findings import Family
 from diglot._types import JSONValue
 from diglot.contracts._base import CheckInfo, Observation, pointer, register, show
 
@@ -15,7 +16,7 @@ register(
         "equivalence.json_xml",
         Family.EQUIVALENCE,
         "The same request answered in JSON and in XML describes the same data: same status, "
-        "names, values, lists; null in JSON is nil in XML.",
+        'names, values, lists (null, nil, absent and an empty list all mean "no value").',
         multi=True,
     )
 )
@@ -24,7 +25,13 @@ register(
 def _scalar(value: JSONValue) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    text = str(value)
+    # canonically equivalent text is the same text (é precomposed or e + U+0301)
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def _no_value(value: JSONValue) -> bool:
+    return value is None or value == [] or value == {}
 
 
 def differences(
@@ -32,20 +39,19 @@ def differences(
 ) -> Iterator[tuple[str, str, JSONValue, JSONValue]]:
     """(pointer, kind, json value, xml value) for every place the two disagree.
 
-    Numbers and booleans compare by their text (XML has no types); an empty list and an
-    absent one are the same; null against absent is kind ``null`` (a warning: .NET's
-    serializers write either), anything else kind ``value``.
+    Numbers and booleans compare by their text (XML has no types), text by its NFC form;
+    an empty list and an
+    absent one are the same, and so are null (``xsi:nil`` in XML) and absent: an optional
+    property without a value may be written either way (DocuSign's own JSON omits nulls,
+    .NET's XML serializer writes nil). Anything else is kind ``value``, ``length``, ``shape``
+    or ``only in JSON`` / ``only in XML``.
     """
     if isinstance(left, dict) and isinstance(right, dict):
         for key in list(left) + [k for k in right if k not in left]:
             here = path + pointer(key)
             if key not in right or key not in left:
                 value = left.get(key) if key in left else right.get(key)
-                if value is None:
-                    yield here, "null", left.get(key), right.get(key)
-                elif value == [] or value == {}:
-                    continue
-                else:
+                if not _no_value(value):
                     side = "JSON" if key in left else "XML"
                     yield here, f"only in {side}", left.get(key), right.get(key)
                 continue
@@ -55,6 +61,8 @@ def differences(
             yield path, "length", f"{len(left)} items", f"{len(right)} items"
         for index, (a, b) in enumerate(zip(left, right, strict=False)):
             yield from differences(a, b, path + pointer(index))
+    elif _no_value(left) and _no_value(right):
+        return
     elif isinstance(left, (dict, list)) or isinstance(right, (dict, list)):
         yield path, "shape", left, right
     elif left is None or right is None:
@@ -80,21 +88,11 @@ def judge_pair(json_obs: Observation, xml_obs: Observation) -> None:
         return
     if xml_obs.body_format != "xml" or xml_obs.root is None:
         return
-    found = 0
-    for where, kind, json_value, xml_value in differences(json_obs.data, xml_obs.data):
-        found += 1
+    for found, (where, kind, json_value, xml_value) in enumerate(
+        differences(json_obs.data, xml_obs.data), start=1
+    ):
         if found > MAX_DIFFERENCES:
             break
-        if kind == "null":
-            xml_obs.report(
-                "equivalence.json_xml",
-                "null in one representation, absent in the other",
-                expected=f"JSON: {show(json_value)}",
-                actual=f"XML: {show(xml_value)}",
-                location=where,
-                severity=Severity.WARNING,
-            )
-            continue
         xml_obs.report(
             "equivalence.json_xml",
             f"JSON and XML disagree ({kind})",

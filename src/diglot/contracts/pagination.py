@@ -21,8 +21,9 @@ register(
     CheckInfo(
         "pagination.links",
         Family.PAGINATION,
-        "nextUri and previousUri lead to the adjacent pages (resolved as a client would: "
-        "absolute URL, server-absolute path, or relative to the account's base).",
+        "nextUri leads to the page right after this one and previousUri to a prior chunk that "
+        "reaches up to it, for the same search (resolved as a client would: absolute URL on "
+        "the target's origin, server-absolute path, or relative to the account's base).",
         operations=PAGED,
         multi=True,
     )
@@ -214,16 +215,40 @@ def _check_links(obs: Observation, page: Page) -> None:
         )
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> tuple[str, str, int | None] | None:
+    """The origin of an absolute URL as RFC 3986 normalises it, or None if it has none.
+
+    Scheme and host compare case-insensitively and a default port is the same as none:
+    ``HTTPS://Host:443/x`` and ``https://host/y`` share one origin.
+    """
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port that is not a number, or out of range
+        return None
+    scheme = parts.scheme.lower()
+    if not scheme or parts.hostname is None:
+        return None
+    return scheme, parts.hostname.rstrip("."), port or _DEFAULT_PORTS.get(scheme)
+
+
 def resolve_link(spec_match: object, base_url: str, account_id: str, uri: str) -> str | None:
     """Turn a nextUri/previousUri into an absolute URL of the list operation, or None.
 
     The documentation does not say how the URIs are written, so every form a client could
-    meet is tried: an absolute URL on the target's host, a server-absolute path, a path
-    below the base URL (``/v2.1/accounts/…``), below the API version (``/accounts/…``), or
-    relative to the account (``groups?…``). The first candidate whose path is the list
-    operation wins. An absolute URL on another host is never followed.
+    meet is tried: an absolute URL on the target's origin (compared as RFC 3986 normalises
+    it: scheme and host in any case, the default port written or not), a server-absolute
+    path, a path below the base URL (``/v2.1/accounts/…``), below the API version
+    (``/accounts/…``), or relative to the account (``groups?…``). The first candidate whose
+    path is the list operation wins. An absolute URL on another origin is never followed;
+    one on the target's origin is sent to the base URL's own spelling of it.
     """
-    from urllib.parse import urljoin, urlsplit
+    from urllib.parse import urljoin, urlsplit, urlunsplit
 
     from diglot.specs import Spec
 
@@ -233,11 +258,14 @@ def resolve_link(spec_match: object, base_url: str, account_id: str, uri: str) -
     origin = f"{base.scheme}://{base.netloc}"
     version_base = f"{base_url.rstrip('/')}/v2.1"
     account_base = f"{version_base}/accounts/{account_id}/"
+    uri = uri.strip()
     target = urlsplit(uri)
     if target.scheme or target.netloc:
-        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+        if target.netloc and not target.scheme:  # "//host/path": the base's scheme
+            target = urlsplit(f"{base.scheme}:{uri}")
+        if origin_of(urlunsplit(target)) != origin_of(base_url):
             return None
-        candidates = [uri]
+        candidates = [urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))]
     elif uri.startswith("/"):
         candidates = [origin + uri, base_url.rstrip("/") + uri, version_base + uri]
     else:
@@ -291,22 +319,42 @@ def judge_link(first: Observation, key: str, reached: Observation | None, url: s
                 location="/nextUri",
             )
     else:
+        # "the prior chunk of records": it starts before this page and reaches up to it, so
+        # no record in between is skipped. Overlap is allowed: the documentation does not
+        # say how long the prior chunk is (a server may clamp it to start at 0).
         ends_at = other.start_position + len(other.items)
-        if ends_at != page.start_position or not other.items:
+        if not other.items or other.start_position >= page.start_position:
             first.report(
                 "pagination.links",
-                f"previousUri leads to a page covering positions {other.start_position}.."
-                f"{ends_at - 1}, which does not end right before {page.start_position}",
-                expected=f"a page ending at position {page.start_position - 1}",
+                f"previousUri leads to a page starting at {other.start_position} with "
+                f"{len(other.items)} items, not to records before position {page.start_position}",
+                expected=f"a non-empty page starting before position {page.start_position}",
+                actual=f"startPosition {other.start_position}, {len(other.items)} items ({uri})",
+                location="/previousUri",
+            )
+        elif ends_at < page.start_position:
+            first.report(
+                "pagination.links",
+                f"previousUri leads to positions {other.start_position}..{ends_at - 1}, which "
+                f"skips the records up to {page.start_position - 1}, right before this page",
+                expected=f"a page reaching position {page.start_position - 1}",
                 actual=f"startPosition {other.start_position}, {len(other.items)} items ({uri})",
                 location="/previousUri",
             )
 
 
-def judge_walk(last: Observation, ids: list[str], totals: set[int], *, via: str) -> None:
-    """Judge a complete walk: every item once, as many as totalSetSize says."""
+def judge_walk(last: Observation, ids: list[str], totals: set[int], *, via: str) -> bool:
+    """Judge a complete walk: every item once, as many as totalSetSize says.
+
+    Returns:
+        Whether the walk could be judged (False, with the reason recorded on ``last``, when
+        the list changed during it).
+    """
     if len(totals) != 1:
-        return  # the list changed during the walk: nothing can be concluded
+        return last.inconclusive(
+            "pagination.walk",
+            "totalSetSize changed during the walk (someone else is changing the list)",
+        )
     total = next(iter(totals))
     seen: set[str] = set()
     repeated_set: set[str] = set()
@@ -322,7 +370,7 @@ def judge_walk(last: Observation, ids: list[str], totals: set[int], *, via: str)
             expected="every item once",
             actual=", ".join(repeated[:10]),
         )
-    if len(seen) != total:
+    if total >= 0 and len(seen) != total:  # -1: no totalSetSize (schema.body says so)
         last.report(
             "pagination.walk",
             f"walking the list {via} returned {len(seen)} distinct items; totalSetSize says "
@@ -330,3 +378,4 @@ def judge_walk(last: Observation, ids: list[str], totals: set[int], *, via: str)
             expected=str(total),
             actual=str(len(seen)),
         )
+    return True

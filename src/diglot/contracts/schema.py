@@ -8,9 +8,19 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from lxml import etree
+
 from diglot._findings import Family, Severity
 from diglot._types import JSONValue
-from diglot.contracts._base import RESTAPI_NS, CheckInfo, Observation, check, register, show
+from diglot.contracts._base import (
+    RESTAPI_NS,
+    CheckInfo,
+    Observation,
+    check,
+    pointer,
+    register,
+    show,
+)
 from diglot.specs._model import SchemaError
 from diglot.specs._schemas import CompiledSchema
 
@@ -29,9 +39,6 @@ register(
 
 _UNKNOWN_KEYWORDS = frozenset({"additionalProperties", "unevaluatedProperties"})
 _UNEXPECTED_KEYS = re.compile(r"\((.*) (?:was|were) unexpected\)")
-_UNEXPECTED = re.compile(
-    r"Element '(?:\{(?P<ns>[^}]*)\})?(?P<name>[^']+)': This element is not expected"
-)
 
 
 @check(
@@ -56,7 +63,7 @@ def body_conformance(obs: Observation) -> bool:
     if obs.problem is not None:
         obs.report(
             "schema.body",
-            f"the body is not well-formed {(obs.body_format or '').upper()}: {obs.problem}",
+            obs.problem,
             expected=f"a well-formed {obs.operation.responses[obs.status].component}",
             actual=response.body[:200].decode("utf-8", "replace"),
         )
@@ -98,26 +105,21 @@ def _closed(schema: Any) -> Any:
     return out
 
 
-@functools.cache
-def _known_elements(spec: Spec) -> frozenset[str]:
-    return spec.codec.known_elements
-
-
 def _report_json_errors(obs: Observation, errors: list[SchemaError]) -> None:
     for error in errors:
         if obs.status == 400 and error.keyword == "required" and error.location == "":
             continue  # protocol.error_shape names the missing errorCode / message
         if error.keyword in _UNKNOWN_KEYWORDS:
-            named = _UNEXPECTED_KEYS.search(error.message)
-            names = named.group(1) if named else error.message
-            obs.report(
-                "schema.unknown_property",
-                f"undocumented property {names}",
-                expected="only documented properties",
-                actual=names,
-                location=error.location,
-                severity=Severity.WARNING,
-            )
+            # one warning per property, as in XML: the validator lists them in one message
+            for name in _unexpected_names(_resolve(obs.data, error.location), error.message):
+                obs.report(
+                    "schema.unknown_property",
+                    f"undocumented property {name!r}",
+                    expected="only documented properties",
+                    actual=name,
+                    location=error.location + pointer(name),
+                    severity=Severity.WARNING,
+                )
             continue
         obs.report(
             "schema.body",
@@ -148,31 +150,26 @@ def _check_xml(obs: Observation) -> None:
             "schema.body", message, expected=expected_tag, actual=str(root.tag), location="/"
         )
         return
-    errors = obs.spec.validate_xml(root)
-    known = _known_elements(obs.spec)
-    unknown = []
-    for error in errors:
-        found = _UNEXPECTED.search(error.message)
-        if found and found["name"] not in known and (found["ns"] or "") in ("", RESTAPI_NS):
-            unknown.append((error, found["name"]))
-    if unknown:
-        for error, name in unknown:
+    undocumented = obs.spec.codec.undocumented_elements(root)
+    if undocumented:
+        # each one a warning, as in JSON; then the rest is validated without them, so an
+        # added field neither hides an order error nor trips the XSD
+        for element in undocumented:
+            name = etree.QName(element).localname
             obs.report(
                 "schema.unknown_property",
                 f"undocumented element <{name}>",
                 expected="only documented elements",
                 actual=f"<{name}>",
-                location=error.location,
+                location=obs.spec.xml_path(element),
                 severity=Severity.WARNING,
             )
-        names = {name for _, name in unknown}
-        stripped = copy.deepcopy(root)
-        for element in list(stripped.iter()):
+        root = copy.deepcopy(root)
+        for element in obs.spec.codec.undocumented_elements(root):
             parent = element.getparent()
-            tag = element.tag
-            if parent is not None and isinstance(tag, str) and tag.rpartition("}")[2] in names:
+            if parent is not None:
                 parent.remove(element)
-        errors = obs.spec.validate_xml(stripped)
+    errors = obs.spec.validate_xml(root)
     for error in errors:
         obs.report(
             "schema.body",
@@ -185,6 +182,16 @@ def _check_xml(obs: Observation) -> None:
         # each operation requires: judge the decoded data by it too
         decoded = obs.spec.validate_json(obs.operation.operation_id, obs.status, obs.data)
         _report_json_errors(obs, [e for e in decoded if e.keyword not in _UNKNOWN_KEYWORDS])
+
+
+def _unexpected_names(node: JSONValue, message: str) -> list[str]:
+    """The keys of ``node`` that a validator's unevaluated-properties message names."""
+    if isinstance(node, dict):
+        named = [key for key in node if f"'{key}'" in message]
+        if named:
+            return named
+    found = _UNEXPECTED_KEYS.search(message)
+    return [found.group(1) if found else message]
 
 
 def _resolve(data: JSONValue, location: str) -> JSONValue:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 
 from diglot._findings import Family, Severity
@@ -52,12 +53,39 @@ def _items(data: JSONValue | Mapping[str, JSONValue], key: str) -> list[JSONValu
     return []
 
 
+def fold(text: str) -> str:
+    """Text as a case-insensitive search compares it: NFC, then casefolded."""
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def _strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def text_contains(name: str, search: str) -> bool:
+    """Whether ``search`` is found in ``name`` as a case-insensitive search would find it.
+
+    Canonically equivalent text is the same text (NFC), case does not matter (casefold), and
+    a match that exists only once accents are ignored counts too: a database collation that
+    is accent-insensitive finds "Café" for "e", and the documentation's "wild card search"
+    does not say otherwise.
+    """
+    return fold(search) in fold(name) or _strip_accents(search) in _strip_accents(name)
+
+
 def _text(value: JSONValue) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, str)):
         return str(value)
     return None
+
+
+def _name(value: JSONValue) -> str | None:
+    """A name as sent or answered, in NFC: canonically equivalent names are the same name."""
+    text = _text(value)
+    return text if text is None or text.isascii() else unicodedata.normalize("NFC", text)
 
 
 @check(
@@ -81,11 +109,16 @@ def filters_honoured(obs: Observation) -> bool:
         if obs.operation.operation_id == "listSigningGroups"
         else Severity.VIOLATION
     )
-    for index, group in enumerate(_items(obs.data, "groups")):
+    groups = _items(obs.data, "groups")
+    if not groups:
+        return obs.inconclusive(
+            "semantics.filters", "the filter matched no group, so no listed group could be judged"
+        )
+    for index, group in enumerate(groups):
         if not isinstance(group, dict):
             continue
         name = _text(group.get("groupName"))
-        if search and name is not None and search.casefold() not in name.casefold():
+        if search and name is not None and not text_contains(name, search):
             obs.report(
                 "semantics.filters",
                 f"search_text={search!r} listed a group whose name does not contain it",
@@ -147,7 +180,13 @@ def include_users_honoured(obs: Observation) -> bool:
     if obs.status != 200 or obs.problem is not None:
         return False
     if obs.case.query.get("include_users", "").lower() == "true":
-        return True
+        if any(isinstance(g, dict) and _items(g, "users") for g in _items(obs.data, "groups")):
+            return True
+        return obs.inconclusive(
+            "semantics.include_users",
+            "include_users=true listed no members: no signing group of the account has any, "
+            "or members are not listed (the data cannot tell which)",
+        )
     for index, group in enumerate(_items(obs.data, "groups")):
         if isinstance(group, dict) and _items(group, "users"):
             obs.report(
@@ -197,12 +236,12 @@ def groups_created_as_asked(obs: Observation) -> bool:
         return False
     sent, answered = batch
     by_name = {
-        _text(a.get("groupName")): (i, a) for i, a in enumerate(answered) if isinstance(a, dict)
+        _name(a.get("groupName")): (i, a) for i, a in enumerate(answered) if isinstance(a, dict)
     }
     for index, request in enumerate(sent):
         if not isinstance(request, dict):
             continue
-        name = _text(request.get("groupName"))
+        name = _name(request.get("groupName"))
         found = by_name.get(name) if name else None
         if found is None and index < len(answered) and isinstance(answered[index], dict):
             found = (index, answered[index])  # type: ignore[assignment]
@@ -232,7 +271,7 @@ def _judge_group_entry(
         return
     if failed or "groupName" not in request:
         return
-    if _text(entry.get("groupName")) != _text(request.get("groupName")):
+    if _name(entry.get("groupName")) != _name(request.get("groupName")):
         obs.report(
             "semantics.create_groups",
             "the created group's groupName is not the one sent",
@@ -386,11 +425,12 @@ def _match_user(
 def judge_listed(list_obs: Observation, created: Mapping[str, str]) -> None:
     """Groups created earlier (name -> groupId) must be in a list that should hold them."""
     listed = {
-        _text(g.get("groupName")): _text(g.get("groupId"))
+        _name(g.get("groupName")): _text(g.get("groupId"))
         for g in _items(list_obs.data, "groups")
         if isinstance(g, dict)
     }
-    for name, group_id in created.items():
+    for raw_name, group_id in created.items():
+        name = _name(raw_name)
         if name not in listed:
             list_obs.report(
                 "semantics.persistence",

@@ -272,8 +272,15 @@ class Spec:
             return path
         if not isinstance(found, list) or not found or not isinstance(found[0], etree._Element):
             return path
+        return self.xml_path(found[0])
+
+    def xml_path(self, element: etree._Element) -> str:
+        """A readable XPath-like path of an element: ``/groupInformation/groups/group[1]``.
+
+        Positions are 1-based and given for list items and repeated siblings.
+        """
         steps: list[str] = []
-        node: etree._Element | None = found[0]
+        node: etree._Element | None = element
         while node is not None:
             local = etree.QName(node).localname
             parent = node.getparent()
