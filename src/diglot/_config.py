@@ -39,6 +39,8 @@ class RunConfig:
         token: the bearer token (from ``DIGLOT_TOKEN``); never printed or written.
         report_dir: where to write the reports; None for none.
         fault: with the embedded server only: the fault to switch on (for self-tests).
+        variant: with the embedded server only: a faithful-but-different way for it to
+            answer (``diglot serve --list-variants``), to prove the checks stay fair.
         shard: (index, count): run only every count-th operation × content type, from index.
     """
 
@@ -62,6 +64,7 @@ class RunConfig:
     token: str | None = field(default=None, repr=False)
     report_dir: Path | None = None
     fault: str | None = None
+    variant: str | None = None
     shard: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
@@ -89,10 +92,11 @@ class RunConfig:
                 f"base URL {self.base_url!r} is not an http(s) URL; give the API's …/restapi "
                 "base, e.g. https://demo.docusign.net/restapi"
             )
-        if self.fault is not None and self.base_url is not None:
-            raise UsageError(
-                "--fault applies to the embedded reference server only; drop --base-url"
-            )
+        for name in ("fault", "variant"):
+            if getattr(self, name) is not None and self.base_url is not None:
+                raise UsageError(
+                    f"--{name} applies to the embedded reference server only; drop --base-url"
+                )
         if self.shard is not None:
             index, count = self.shard
             if count < 1 or not 0 <= index < count:

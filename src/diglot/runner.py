@@ -288,7 +288,7 @@ def _target(config: RunConfig, stack: contextlib.ExitStack) -> tuple[str, str]:
         return config.base_url, config.account_id
     from diglot.server import DEFAULT_ACCOUNT_ID, running
 
-    base_url = stack.enter_context(running(fault=config.fault))
+    base_url = stack.enter_context(running(fault=config.fault, variant=config.variant))
     return base_url, config.account_id or DEFAULT_ACCOUNT_ID
 
 
@@ -310,6 +310,7 @@ def _options(config: RunConfig) -> dict[str, JSONValue]:
         "name_prefix": config.name_prefix,
         "authenticated": config.token is not None,
         "fault": config.fault,
+        "variant": config.variant,
         "shard": f"{config.shard[0]}/{config.shard[1]}" if config.shard else None,
     }
 
