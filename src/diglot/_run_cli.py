@@ -82,6 +82,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--fault",
         help="embedded server only: switch on one of its faults (see `diglot serve --list-faults`)",
     )
+    output.add_argument(
+        "--variant",
+        help="embedded server only: answer in one faithful-but-different way "
+        "(see `diglot serve --list-variants`)",
+    )
 
 
 def _csv(text: str) -> tuple[str, ...]:
@@ -105,6 +110,10 @@ def execute(args: argparse.Namespace) -> int:
         from diglot.server import get_fault
 
         get_fault(args.fault)  # UsageError with close matches when unknown
+    if args.variant is not None:
+        from diglot.server import get_variant
+
+        get_variant(args.variant)
     config = RunConfig(
         base_url=args.base_url,
         account_id=args.account_id,
@@ -126,6 +135,7 @@ def execute(args: argparse.Namespace) -> int:
         token=RunConfig.token_from_environment(),
         report_dir=None if args.no_reports else args.report_dir,
         fault=args.fault,
+        variant=args.variant,
         shard=args.shard,
     )
     console = Console(secrets=[config.token])
