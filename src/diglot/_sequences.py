@@ -124,7 +124,9 @@ def _group_id(item: object) -> str:
 def _follow(
     session: Session, obs: Observation, key: str, uri: str, content_type: str
 ) -> Observation | None:
-    url = resolve_link(session.spec, session.base_url, session.account_id, uri)
+    url = resolve_link(
+        session.spec, session.base_url, session.account_id, uri, page_url=obs.exchange.request.url
+    )
     reached: Observation | None = None
     if url is not None:
         from urllib.parse import parse_qsl, urlsplit

@@ -212,6 +212,12 @@ def test_a_link_to_another_origin_is_never_followed(uri):
     assert resolve_link(SPEC, BASE, "7", uri) is None
 
 
+def test_a_query_only_link_resolves_against_the_page_that_carries_it():
+    page = f"{BASE}/v2.1/accounts/7/groups?count=2"
+    url = resolve_link(SPEC, BASE, "7", "?start_position=2&count=2", page_url=page)
+    assert url == f"https://demo.example{LIST}"
+
+
 def test_origins_compare_as_rfc_3986_normalises_them():
     assert origin_of("HTTP://Host:80/x") == origin_of("http://host/y") == ("http", "host", 80)
     assert origin_of("/relative") is None

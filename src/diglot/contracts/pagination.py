@@ -237,14 +237,18 @@ def origin_of(url: str) -> tuple[str, str, int | None] | None:
     return scheme, parts.hostname.rstrip("."), port or _DEFAULT_PORTS.get(scheme)
 
 
-def resolve_link(spec_match: object, base_url: str, account_id: str, uri: str) -> str | None:
+def resolve_link(
+    spec_match: object, base_url: str, account_id: str, uri: str, *, page_url: str = ""
+) -> str | None:
     """Turn a nextUri/previousUri into an absolute URL of the list operation, or None.
 
     The documentation does not say how the URIs are written, so every form a client could
     meet is tried: an absolute URL on the target's origin (compared as RFC 3986 normalises
     it: scheme and host in any case, the default port written or not), a server-absolute
     path, a path below the base URL (``/v2.1/accounts/…``), below the API version
-    (``/accounts/…``), or relative to the account (``groups?…``). The first candidate whose
+    (``/accounts/…``), or a relative reference, resolved first against the URL of the page
+    that carries it (RFC 3986 §5.2: ``?start_position=…`` is that path with another query),
+    then against the account (``groups?…``). The first candidate whose
     path is the list operation wins. An absolute URL on another origin is never followed;
     one on the target's origin is sent to the base URL's own spelling of it.
     """
@@ -270,6 +274,8 @@ def resolve_link(spec_match: object, base_url: str, account_id: str, uri: str) -
         candidates = [origin + uri, base_url.rstrip("/") + uri, version_base + uri]
     else:
         candidates = [urljoin(account_base, uri), urljoin(version_base + "/", uri)]
+        if page_url:
+            candidates.insert(0, urljoin(page_url, uri))
     for candidate in candidates:
         path = urlsplit(candidate).path
         if not path.startswith(base_path):
