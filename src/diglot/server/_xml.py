@@ -102,9 +102,28 @@ REQUEST_ITEMS: dict[tuple[str, str], str] = {
 """List-item element names accepted in request bodies."""
 
 
+DECLARATION = b"<?xml version='1.0' encoding='utf-8'?>\n"
+"""The XML declaration the server writes by default (lxml's spelling)."""
+
+
 @dataclass(frozen=True, slots=True)
 class XmlStyle:
-    """How to write XML; the defaults are the documented form, the rest serve faults."""
+    """How to write XML; the defaults are the documented form, the rest serve faults and variants.
+
+    Attributes:
+        namespace: put the elements in the DocuSign namespace (False: no namespace; a fault).
+        nil_in_xsi: write ``nil`` in the XML Schema instance namespace (False: a fault).
+        root_names: shape -> another root element name (a fault).
+        item_names: item shape -> another list-item element name (a fault).
+        reversed_shapes: shapes whose children come in reverse order (a fault).
+        escape: escape ``&`` in text (False: malformed XML; a fault).
+        prefix: the DocuSign namespace's prefix; None declares it as the default namespace.
+        nil_prefix: the prefix of the XML Schema instance namespace (``i`` as in the examples).
+        pretty: indent the elements, one per line.
+        declaration: the XML declaration written first; None writes none.
+        char_refs: write non-ASCII characters as numeric character references, and text with
+            markup characters (``&``, ``<``, ``>``) as CDATA sections.
+    """
 
     namespace: bool = True
     nil_in_xsi: bool = True
@@ -112,30 +131,59 @@ class XmlStyle:
     item_names: Mapping[str, str] = field(default_factory=dict)
     reversed_shapes: frozenset[str] = frozenset()
     escape: bool = True
+    prefix: str | None = None
+    nil_prefix: str = "i"
+    pretty: bool = False
+    declaration: bytes | None = DECLARATION
+    char_refs: bool = False
 
 
 def render(shape: str, body: Node, style: XmlStyle | None = None) -> bytes:
     """Write ``body`` as the XML element ``shape``, with the declaration, in UTF-8."""
     style = style or XmlStyle()
-    nsmap: dict[str | None, str] = {"i": XSI}
+    nsmap: dict[str | None, str] = {style.nil_prefix: XSI}
     if style.namespace:
-        nsmap[None] = NS
+        nsmap[style.prefix] = NS
     root = etree.Element(_name(style.root_names.get(shape, shape), style), nsmap=nsmap)
     _fill(root, shape, body, style)
-    text = etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    encoding = "us-ascii" if style.char_refs else "utf-8"
+    text = etree.tostring(root, xml_declaration=False, encoding=encoding, pretty_print=style.pretty)
     if not style.escape:
         text = text.replace(b"&amp;", b"&")
-    return text
+    return (style.declaration or b"") + text
+
+
+def child_order(shape: str, body: Node) -> list[str]:
+    """The order of ``body``'s children: the documented order, other names merged in.
+
+    DataContractSerializer writes a type's members alphabetically (ordinal), so a member the
+    documentation does not list goes where the alphabet puts it among the documented ones.
+    """
+    documented = ORDER.get(shape, ())
+    extras = sorted(name for name in body if name not in documented)
+    names: list[str] = []
+    for name in (name for name in documented if name in body):
+        while extras and extras[0] < name:
+            names.append(extras.pop(0))
+        names.append(name)
+    return names + extras
 
 
 def _name(local: str, style: XmlStyle) -> str:
     return f"{{{NS}}}{local}" if style.namespace else local
 
 
+def _text(text: str, style: XmlStyle) -> str | etree.CDATA:
+    text = _XML_UNSAFE.sub("\ufffd", text)
+    # a CDATA section only where it can hold the text: ASCII (the rest become character
+    # references), no "]]>"
+    if style.char_refs and any(c in text for c in "&<>") and text.isascii() and "]]>" not in text:
+        return etree.CDATA(text)
+    return text
+
+
 def _fill(element: etree._Element, shape: str, body: Node, style: XmlStyle) -> None:
-    order = ORDER.get(shape, ())
-    names = [name for name in order if name in body]
-    names += sorted(name for name in body if name not in order)
+    names = child_order(shape, body)
     if shape in style.reversed_shapes:
         names.reverse()
     for name in names:
@@ -144,7 +192,7 @@ def _fill(element: etree._Element, shape: str, body: Node, style: XmlStyle) -> N
         if value is None:
             child.set(f"{{{XSI}}}nil" if style.nil_in_xsi else "nil", "true")
         elif isinstance(value, str):
-            child.text = _XML_UNSAFE.sub("\ufffd", value)
+            child.text = _text(value, style)
         elif isinstance(value, list):
             item_shape = ITEMS.get((shape, name), name)
             item_name = style.item_names.get(item_shape, item_shape)
