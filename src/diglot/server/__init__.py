@@ -8,6 +8,10 @@ thing it judges stay independent. ``running()`` serves it on a free loopback por
 
     with running(fault="ignore-accept") as base_url:
         ...  # base_url == "http://127.0.0.1:PORT/restapi"
+
+A variant (``VARIANTS``, ``running(variant="xml-prefixed")``) answers faithfully but
+differently: a point the documentation leaves open, read another way. The checks must find
+nothing against any of them.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from diglot.server._faults import FAULTS, Fault, get_fault
 from diglot.server._http import MAX_BODY_BYTES
 from diglot.server._runner import running, serve_app
 from diglot.server._seed import DEFAULT_ACCOUNT_ID, DEFAULT_ACCOUNT_NUMBER, PERMISSION_PROFILES
+from diglot.server._variants import VARIANTS, Variant, get_variant
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
@@ -24,9 +29,12 @@ __all__ = [
     "FAULTS",
     "MAX_BODY_BYTES",
     "PERMISSION_PROFILES",
+    "VARIANTS",
     "Fault",
+    "Variant",
     "create_app",
     "get_fault",
+    "get_variant",
     "running",
     "serve_app",
 ]

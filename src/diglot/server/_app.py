@@ -18,6 +18,10 @@ Decisions where the documentation leaves room (each one is what the contract che
 - Text that XML 1.0 cannot carry (control characters, lone surrogates) is refused in names and
   e-mail addresses, so that every resource can be answered in both content types.
 - Nothing answers 5xx: every unexpected error becomes 400 ``errorDetails``.
+
+Other faithful readings of these points are variants (``_variants``): each is applied to what
+this logic produces (the body, its writing, the HTTP exchange) or plugged in where the logic
+makes the choice (search matching, list order, batch errors); the defaults are the above.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from diglot.server._http import (
     xml_safe,
 )
 from diglot.server._store import GroupRow, NewGroup, NewUser, Store
+from diglot.server._variants import FAITHFUL, Answer, Variant, get_variant
 
 _log = logging.getLogger("diglot.server")
 
@@ -65,11 +70,20 @@ Handler: TypeAlias = Callable[[Request, str], Awaitable[Response]]
 
 
 class _Api:
-    def __init__(self, store: Store, fault: str | None, account_ids: frozenset[str]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        fault: str | None,
+        variant: Variant,
+        account_id: str,
+        account_ids: frozenset[str],
+    ) -> None:
         self.store = store
         self.fault = fault
+        self.variant = variant
+        self.account_id = account_id
         self.account_ids = account_ids
-        self.xml_style = _xml.XmlStyle(
+        faulty = _xml.XmlStyle(
             namespace=fault != "xml-wrong-namespace",
             nil_in_xsi=fault != "xml-nil-without-namespace",
             root_names={"groupInformation": "groupsInformation"}
@@ -79,6 +93,7 @@ class _Api:
             reversed_shapes=frozenset({"group"}) if fault == "xml-child-order" else frozenset(),
             escape=fault != "xml-unescaped",
         )
+        self.xml_style = variant.xml_style(faulty)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -94,10 +109,11 @@ class _Api:
                 self.check_account(request)
                 return await handler(request, fmt)
             except ApiError as exc:
-                return self.error(fmt, exc)
+                return self.error(request, fmt, exc)
             except Exception:  # never a 5xx, whatever the input
                 _log.exception("unexpected error on %s %s", request.method, request.url.path)
                 return self.error(
+                    request,
                     fmt,
                     ApiError(
                         "INVALID_REQUEST",
@@ -120,24 +136,32 @@ class _Api:
 
     def respond(
         self,
+        request: Request,
         fmt: str,
         status: int,
         shape: str,
         body: Mapping[str, Json],
         *,
         xml_body: Mapping[str, Json] | None = None,
-        style: _xml.XmlStyle | None = None,
     ) -> Response:
+        data = (xml_body or body) if fmt == "xml" else body
+        data = self.variant.answer(Answer(request, fmt, status, shape, data, self.account_id))
         if fmt == "xml":
-            content = _xml.render(shape, cast(_xml.Node, xml_body or body), style or self.xml_style)
+            content = _xml.render(shape, cast(_xml.Node, data), self.xml_style)
             media = JSON_TYPE if self.fault == "wrong-content-type" else XML_TYPE
         else:
-            content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            content = self.variant.json_writer(data)
             media = JSON_TYPE
         headers = {} if self.fault == "missing-content-type" else {"content-type": media}
         return Response(content, status_code=status, headers=headers)
 
-    def error(self, fmt: str, exc: ApiError, headers: Mapping[str, str] | None = None) -> Response:
+    def error(
+        self,
+        request: Request,
+        fmt: str,
+        exc: ApiError,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
         status = exc.status
         if exc.bad_input and self.fault == "server-error-on-bad-input":
             status = 500
@@ -156,7 +180,7 @@ class _Api:
             if status == 400 and self.fault == "error-missing-message":
                 del body["message"]
             xml_body = body
-        response = self.respond(fmt, status, shape, body, xml_body=xml_body)
+        response = self.respond(request, fmt, status, shape, body, xml_body=xml_body)
         response.headers.update(headers or {})
         return response
 
@@ -199,10 +223,11 @@ class _Api:
         start = self.parse_start(query.get("start_position"))
         search = query.get("search_text") or ""
         group_type = query.get("group_type") or ""
-        groups = self.store.list_groups()
+        groups = self.variant.reorder(self.store.list_groups())
         if search and self.fault != "search-text-ignored":
-            needle = search.casefold()
-            groups = [group for group in groups if needle in group.name.casefold()]
+            key = self.variant.search_key
+            needle = key(search)
+            groups = [group for group in groups if needle in key(group.name)]
         if group_type and self.fault != "group-type-ignored":
             wanted = group_type.casefold()
             groups = [group for group in groups if group.group_type.casefold() == wanted]
@@ -266,7 +291,9 @@ class _Api:
                     group["groupName"] = str(group["groupName"]).upper()
                 if self.fault == "xml-drops-users":
                     group.pop("users", None)
-            return self.respond(fmt, 200, "groupInformation", {"groups": xml_groups, **fields})
+            return self.respond(
+                request, fmt, 200, "groupInformation", {"groups": xml_groups, **fields}
+            )
 
         groups_value: Json = json_groups
         if self.fault == "json-renamed-field":
@@ -277,7 +304,9 @@ class _Api:
             groups_value = json_groups
         if self.fault == "json-groups-not-array":
             groups_value = {str(group["groupId"]): group for group in json_groups}
-        return self.respond(fmt, 200, "groupInformation", {"groups": groups_value, **fields})
+        return self.respond(
+            request, fmt, 200, "groupInformation", {"groups": groups_value, **fields}
+        )
 
     def group_json(self, group: GroupRow, *, listed: bool) -> dict[str, Json]:
         body: dict[str, Json] = {"groupId": group.group_id, "groupName": group.name}
@@ -324,13 +353,14 @@ class _Api:
                 assert new_group is not None
                 answers.append(None)
                 new_groups.append(new_group)
+        self.variant.check_batch(answers)
         created = iter(self.store.create_groups(new_groups))
         groups: list[Json] = [
             answer if answer is not None else self.group_json(next(created), listed=False)
             for answer in answers
         ]
         status = 200 if self.fault == "create-returns-200" else 201
-        return self.respond(fmt, status, "groupInformation", {"groups": groups})
+        return self.respond(request, fmt, status, "groupInformation", {"groups": groups})
 
     def check_group(
         self, entry: Mapping[str, Json]
@@ -422,6 +452,7 @@ class _Api:
             problem, user = self.check_user(entry)
             answers.append(problem)
             users.append(user)
+        self.variant.check_batch(answers)
         results = self.store.create_users(
             users, allow_duplicates=self.fault == "duplicate-user-accepted"
         )
@@ -446,7 +477,7 @@ class _Api:
                 }
             summary.append(entry_body)
         status = 200 if self.fault == "create-returns-200" else 201
-        return self.respond(fmt, status, "newUsersSummary", {"newUsers": summary})
+        return self.respond(request, fmt, status, "newUsersSummary", {"newUsers": summary})
 
     def check_user(
         self, entry: Mapping[str, Json]
@@ -503,7 +534,7 @@ class _Api:
             include = True
         group_type = query.get("group_type") or ""
         groups: list[Json] = []
-        for row in self.store.list_signing_groups():
+        for row in self.variant.reorder(self.store.list_signing_groups()):
             if group_type and row.group_type.casefold() != group_type.casefold():
                 continue
             body: dict[str, Json] = {
@@ -526,7 +557,7 @@ class _Api:
                     for user_name, email in row.members
                 ]
             groups.append(body)
-        return self.respond(fmt, 200, "signingGroupInformation", {"groups": groups})
+        return self.respond(request, fmt, 200, "signingGroupInformation", {"groups": groups})
 
 
 def create_app(
@@ -536,6 +567,7 @@ def create_app(
     fault: str | None = None,
     account_number: str = _seed.DEFAULT_ACCOUNT_NUMBER,
     permission_profiles: Mapping[str, str] | None = None,
+    variant: str | None = None,
 ) -> Starlette:
     """Build the reference server's ASGI application.
 
@@ -546,22 +578,25 @@ def create_app(
         account_number: the account's external number, the other accepted account id.
         permission_profiles: id -> name of the permission profiles of a fresh database;
             defaults to ``PERMISSION_PROFILES``.
+        variant: the name of one variant of ``VARIANTS`` (a faithful but different way to
+            answer), or None for the server's own; it applies on top of a fault.
 
     Returns:
         A Starlette application; its ``state.store`` holds the database (closed by
         ``running()`` on exit).
 
     Raises:
-        UsageError: an unknown fault, or a database file that cannot be opened.
+        UsageError: an unknown fault or variant, or a database file that cannot be opened.
 
     Example:
-        >>> app = create_app(fault="ignore-accept")
+        >>> app = create_app(fault="ignore-accept", variant="xml-prefixed")
     """
     import sqlite3
 
     from diglot.errors import UsageError
 
     get_fault(fault)
+    chosen = get_variant(variant) or FAITHFUL
     try:
         store = Store(db_path or ":memory:", permission_profiles or _seed.PERMISSION_PROFILES)
     except sqlite3.Error as exc:
@@ -569,7 +604,9 @@ def create_app(
             f"cannot use {db_path!r} as the server's database: {exc}. Give --db a writable "
             "SQLite file path (it is created if missing)."
         ) from None
-    api = _Api(store, fault, frozenset({account_id.lower(), account_number.lower()}))
+    api = _Api(
+        store, fault, chosen, account_id, frozenset({account_id.lower(), account_number.lower()})
+    )
     base = "/restapi/v2.1/accounts/{accountId}"
     list_groups = api.guard(api.list_groups)
     create_groups = api.guard(api.create_groups)
@@ -592,7 +629,7 @@ def create_app(
                 f"{request.method} is not allowed on {show(request.url.path, 120)}.",
                 status=405,
             )
-            return api.error(fmt, error, headers=exc.headers)
+            return api.error(request, fmt, error, headers=exc.headers)
         if isinstance(exc, HTTPException) and exc.status_code == 404:
             error = ApiError(
                 "RESOURCE_NOT_FOUND",
@@ -600,12 +637,19 @@ def create_app(
                 "/restapi/v2.1/accounts/{accountId}/groups, /users and /signing_groups.",
                 status=404,
             )
-            return api.error(fmt, error)
+            return api.error(request, fmt, error)
         _log.error("unexpected error on %s %s: %r", request.method, request.url.path, exc)
-        return api.error(fmt, ApiError("INVALID_REQUEST", "The request could not be processed."))
+        return api.error(
+            request, fmt, ApiError("INVALID_REQUEST", "The request could not be processed.")
+        )
 
-    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: http_error},
+        middleware=list(chosen.middleware),
+    )
     app.router.redirect_slashes = False
     app.state.store = store
     app.state.fault = fault
+    app.state.variant = variant
     return app

@@ -37,6 +37,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--list-faults", action="store_true", help="print the faults, one a line, and exit"
     )
+    parser.add_argument(
+        "--variant",
+        metavar="NAME",
+        default=None,
+        help="answer faithfully but differently: one open point read another way "
+        "(see --list-variants); combines with --fault",
+    )
+    parser.add_argument(
+        "--list-variants",
+        action="store_true",
+        help="print the variants (name, what differs, the open point) and exit",
+    )
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -44,7 +56,17 @@ def execute(args: argparse.Namespace) -> int:
     from diglot.server._app import create_app
     from diglot.server._faults import FAULTS, get_fault
     from diglot.server._runner import serve_app
+    from diglot.server._variants import VARIANTS, get_variant
 
+    if args.list_variants:
+        width = max(len(name) for name in VARIANTS)
+        try:
+            for variant in VARIANTS.values():
+                print(f"{variant.name:<{width}}  {variant.description}")
+                print(f"{'':<{width}}  open point: {variant.reading}")
+        except BrokenPipeError:  # piped into head: not an error
+            sys.stderr.close()
+        return 0
     if args.list_faults:
         width = max(len(name) for name in FAULTS)
         try:
@@ -55,11 +77,16 @@ def execute(args: argparse.Namespace) -> int:
             sys.stderr.close()
         return 0
     get_fault(args.fault)
-    app = create_app(account_id=args.account_id, db_path=args.db, fault=args.fault)
+    get_variant(args.variant)
+    app = create_app(
+        account_id=args.account_id, db_path=args.db, fault=args.fault, variant=args.variant
+    )
     try:
         with serve_app(app, host=args.host, port=args.port) as base_url:
-            with_fault = f" with fault {args.fault}" if args.fault else ""
-            print(f"diglot reference server{with_fault} at {base_url}", flush=True)
+            extras = [f"fault {args.fault}"] if args.fault else []
+            extras += [f"variant {args.variant}"] if args.variant else []
+            with_extras = f" with {' and '.join(extras)}" if extras else ""
+            print(f"diglot reference server{with_extras} at {base_url}", flush=True)
             print(f"account {args.account_id} (also {DEFAULT_ACCOUNT_NUMBER}); Ctrl-C stops it")
             try:
                 while True:

@@ -85,6 +85,7 @@ def running(
     account_id: str = DEFAULT_ACCOUNT_ID,
     db_path: str | None = None,
     permission_profiles: Mapping[str, str] | None = None,
+    variant: str | None = None,
 ) -> Iterator[str]:
     """Run the reference server on a free loopback port for the duration of the context.
 
@@ -93,13 +94,15 @@ def running(
         account_id: the account's id (GUID).
         db_path: an SQLite file that keeps the data across restarts; None for in memory.
         permission_profiles: id -> name for a fresh database.
+        variant: one variant of ``VARIANTS`` (a faithful but different way to answer), or
+            None for the server's own answers; it applies on top of ``fault``.
 
     Yields:
         The base URL, like ``http://127.0.0.1:53411/restapi``: operation paths start at
         ``/v2.1``.
 
     Raises:
-        UsageError: an unknown fault or an unusable database file.
+        UsageError: an unknown fault or variant, or an unusable database file.
 
     Example:
         >>> with running() as base_url:
@@ -110,6 +113,7 @@ def running(
         db_path=db_path,
         fault=fault,
         permission_profiles=permission_profiles,
+        variant=variant,
     )
     try:
         with serve_app(app) as base_url:
