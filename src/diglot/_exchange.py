@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import enum
-import shlex
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from diglot._display import inert, printf_bytes, shell_word
 from diglot._types import JSONValue
 
 TOKEN_PLACEHOLDER = "$DIGLOT_TOKEN"
+CURL_BODY_LIMIT = 2000
+"""Body bytes a curl line repeats; past it the line says that it sends less."""
+CURL_URL_LIMIT = 8192
+"""Longest URL a curl line repeats (servers refuse longer ones anyway)."""
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_EXPECT_ABOVE = 1024
+"""curl asks ``Expect: 100-continue`` for bodies past this size; diglot never does."""
 
 
 class CaseKind(enum.StrEnum):
@@ -92,21 +100,84 @@ class Request:
     body: bytes = b""
     authenticated: bool = False
 
+    @property
+    def sent_url(self) -> str:
+        """The URL as the transport puts it on the wire.
+
+        Normalised as httpx sends it (host lower-cased, dot segments removed, anything
+        outside the URL alphabet percent-encoded), without user info or fragment. A URL that
+        could not be sent (not http(s), or malformed) comes back as it was given.
+        """
+        return _wire_url(self.url) or self.url
+
     def to_curl(self) -> str:
-        """A curl command line that repeats this request (token read from the environment)."""
-        parts = ["curl", "-sS", "-X", self.method, shlex.quote(self.url)]
+        """One bash line with curl that repeats this request (token read from the environment).
+
+        The line is built from the URL actually sent (``sent_url``) with ``--globoff`` and
+        ``--path-as-is``, so curl sends that request target byte for byte; every word is
+        quoted (``shell_word``), so the line is always one line and runs nothing but curl.
+        The body goes as ``--data-raw`` (never read from a file), or through ``printf`` when
+        it holds a NUL. What the line cannot repeat is said in a trailing comment: a body
+        cut at ``CURL_BODY_LIMIT`` bytes, a header no HTTP client can send.
+
+        Example:
+            >>> Request("GET", "http://127.0.0.1:8/restapi/v2.1/accounts/1/groups?count=5").to_curl()
+            "curl -sS --globoff --path-as-is -X GET 'http://127.0.0.1:8/restapi/v2.1/accounts/1/groups?count=5'"
+        """
+        url = _wire_url(self.url)
+        if url is None:
+            return (
+                f"# no curl line: {inert(self.url, limit=200)} is no http(s) URL that can be sent"
+            )
+        if len(url) > CURL_URL_LIMIT:
+            return f"# no curl line: the URL is longer than {CURL_URL_LIMIT} characters"
+        parts = ["curl", "-sS", "--globoff", "--path-as-is", "-X", shell_word(self.method)]
+        # always quoted, so "?" and "&" never reach the shell; the wire URL is printable ASCII
+        parts.append(f"'{url}'" if "'" not in url and "##" not in url else shell_word(url))
+        notes: list[str] = []
+        names = set()
         for name, value in self.headers.items():
-            parts += ["-H", shlex.quote(f"{name}: {value}")]
+            names.add(name.lower())
+            if not _HEADER_NAME.fullmatch(name) or any(c in value for c in "\r\n\x00"):
+                notes.append(f"header {inert(name, limit=60)} left out: no HTTP client sends it")
+                continue
+            # "Name:" alone would make curl drop the header; "Name;" sends it empty
+            parts += ["-H", shell_word(f"{name}: {value}" if value else f"{name};")]
         if self.authenticated:
             parts += ["-H", f'"Authorization: Bearer {TOKEN_PLACEHOLDER}"']
         if self.body:
-            text = self.body.decode("utf-8", errors="replace")
-            if len(text) > 2000:
-                text = text[:2000]
-                parts += ["--data-binary", shlex.quote(text), "# body truncated"]
+            data = self.body[:CURL_BODY_LIMIT]
+            if "content-type" not in names:  # curl would add a form content type
+                parts += ["-H", "'Content-Type:'"]
+            if len(data) > _EXPECT_ABOVE:
+                parts += ["-H", "'Expect:'"]
+            if b"\x00" in data:
+                parts += ["--data-binary", f"@<(printf {printf_bytes(data)})"]
             else:
-                parts += ["--data-binary", shlex.quote(text)]
+                parts += ["--data-raw", shell_word(data.decode("utf-8", "surrogateescape"))]
+            if len(self.body) > CURL_BODY_LIMIT:
+                notes.append(
+                    f"body cut at {CURL_BODY_LIMIT} bytes: this line sends less than diglot sent"
+                )
+        if notes:
+            parts.append("# " + "; ".join(notes))
         return " ".join(parts)
+
+
+def _wire_url(url: str) -> str | None:
+    import httpx  # only here: ``import diglot`` stays light
+
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return None
+    if parsed.scheme not in ("http", "https") or not parsed.raw_host:
+        return None
+    host = parsed.raw_host.decode("ascii", "replace")
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    port = "" if parsed.port is None else f":{parsed.port}"
+    return f"{parsed.scheme}://{host}{port}{parsed.raw_path.decode('ascii', 'replace')}"
 
 
 @dataclass(frozen=True, slots=True)
