@@ -20,7 +20,13 @@ import pytest
 from lxml import etree
 
 from diglot.cli import main
-from diglot.server import DEFAULT_ACCOUNT_ID, VARIANTS, get_variant, running
+from diglot.server import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_ACCOUNT_NUMBER,
+    VARIANTS,
+    get_variant,
+    running,
+)
 from diglot.server._xml import ORDER
 from tests.server.conftest import NS, XML, XSI, local_names, q
 
@@ -127,6 +133,17 @@ def xml_char_refs(variant: httpx.Client, faithful: httpx.Client) -> None:
     assert b"<groupName><![CDATA[R&D <Labs>]]></groupName>" in body
     assert b"<groupName>Finance &#8211; EMEA</groupName>" in body
     assert "Équipe Lyon".encode() in faithful.get("/groups", headers=XML).content
+    same_everywhere(variant, faithful)
+
+
+def xml_utf16(variant: httpx.Client, faithful: httpx.Client) -> None:
+    response = variant.get("/groups", headers=XML)
+    assert response.headers["content-type"] == "application/xml; charset=utf-16"
+    assert response.content[:2] in (b"\xff\xfe", b"\xfe\xff")
+    text = response.content.decode("utf-16")
+    assert text.startswith('<?xml version="1.0" encoding="utf-16"?>\n<groupInformation ')
+    assert "<groupName>Équipe Lyon</groupName>" in text
+    assert variant.get("/groups").headers["content-type"] == "application/json; charset=utf-8"
     same_everywhere(variant, faithful)
 
 
@@ -396,6 +413,21 @@ def account_relative_links(variant: httpx.Client, faithful: httpx.Client) -> Non
     assert next_uri.startswith("groups?start_position=6&")
 
 
+def canonical_account_links(variant: httpx.Client, faithful: httpx.Client) -> None:
+    by_number = {"count": "3", "start_position": "3"}
+    url = str(variant.base_url).rstrip("/").replace(DEFAULT_ACCOUNT_ID, DEFAULT_ACCOUNT_NUMBER)
+    data = variant.get(f"{url}/groups", params=by_number).json()
+    assert f"/accounts/{DEFAULT_ACCOUNT_ID}/groups?" in data["nextUri"]
+    faithful_url = (
+        str(faithful.base_url).rstrip("/").replace(DEFAULT_ACCOUNT_ID, DEFAULT_ACCOUNT_NUMBER)
+    )
+    expected = faithful.get(f"{faithful_url}/groups", params=by_number).json()
+    assert f"/accounts/{DEFAULT_ACCOUNT_NUMBER}/groups?" in expected["nextUri"]
+    reached = _follow(variant, url, data["nextUri"])
+    assert reached["groups"] == _follow(faithful, faithful_url, expected["nextUri"])["groups"]
+    assert both(variant, **MIDDLE) == both(faithful, **MIDDLE)  # by GUID: the same links
+
+
 def query_only_links(variant: httpx.Client, faithful: httpx.Client) -> None:
     next_uri, _ = _links_lead_to_the_adjacent_pages(variant, faithful, urljoin)
     assert next_uri.startswith("?start_position=6&")
@@ -469,6 +501,18 @@ def accent_insensitive_search(variant: httpx.Client, faithful: httpx.Client) -> 
     assert both(variant, search_text="Sales") == both(faithful, search_text="Sales")
 
 
+def case_sensitive_group_type(variant: httpx.Client, faithful: httpx.Client) -> None:
+    assert get_json(variant, group_type="customgroup")["groups"] == []
+    assert len(get_json(faithful, group_type="customgroup")["groups"]) == 12
+    assert both(variant, group_type="CustomGroup") == both(faithful, group_type="CustomGroup")
+    signing = "/signing_groups"
+    assert get_json(variant, signing, group_type="CustomGroup")["groups"] == []
+    assert len(get_json(faithful, signing, group_type="CustomGroup")["groups"]) == 3
+    assert both(variant, signing, group_type="customGroup") == both(
+        faithful, signing, group_type="customGroup"
+    )
+
+
 def atomic_batches(variant: httpx.Client, faithful: httpx.Client) -> None:
     batch = {"groups": [{"groupName": "atomic ok"}, {"groupName": "bad", "permissionProfileId": 9}]}
     refused = variant.post("/groups", json=batch)
@@ -533,6 +577,26 @@ def gzip(variant: httpx.Client, faithful: httpx.Client) -> None:
     plain = variant.get("/groups", headers={"accept-encoding": "identity"})
     assert "content-encoding" not in plain.headers
     same_everywhere(variant, faithful)  # httpx asks for gzip and decodes it
+
+
+def deflate(variant: httpx.Client, faithful: httpx.Client) -> None:
+    for headers in ({"accept-encoding": "deflate"}, {"accept-encoding": "gzip, deflate", **XML}):
+        response = variant.get("/groups", headers=headers)
+        assert response.headers["content-encoding"] == "deflate"
+        assert int(response.headers["content-length"]) < len(response.content)
+        assert "content-encoding" not in faithful.get("/groups", headers=headers).headers
+    for plain in ("identity", "gzip", "deflate;q=0, br", "x-deflate"):
+        response = variant.get("/groups", headers={"accept-encoding": plain})
+        assert "content-encoding" not in response.headers, plain
+    same_everywhere(variant, faithful)  # httpx asks for deflate and decodes it
+
+
+def connection_close(variant: httpx.Client, faithful: httpx.Client) -> None:
+    for _ in range(3):
+        response = variant.get("/groups")
+        assert response.headers["connection"] == "close"
+    assert "connection" not in faithful.get("/groups").headers
+    same_everywhere(variant, faithful)
 
 
 def chunked(variant: httpx.Client, faithful: httpx.Client) -> None:

@@ -229,8 +229,9 @@ class _Api:
             needle = key(search)
             groups = [group for group in groups if needle in key(group.name)]
         if group_type and self.fault != "group-type-ignored":
-            wanted = group_type.casefold()
-            groups = [group for group in groups if group.group_type.casefold() == wanted]
+            kind = self.variant.type_key
+            wanted = kind(group_type)
+            groups = [group for group in groups if kind(group.group_type) == wanted]
         total = len(groups)
 
         offset = {"start-position-one-based": start + 1, "start-position-ignored": 0}.get(
@@ -533,9 +534,10 @@ class _Api:
         if self.fault == "include-users-ignored":
             include = True
         group_type = query.get("group_type") or ""
+        kind = self.variant.type_key
         groups: list[Json] = []
         for row in self.variant.reorder(self.store.list_signing_groups()):
-            if group_type and row.group_type.casefold() != group_type.casefold():
+            if group_type and kind(row.group_type) != kind(group_type):
                 continue
             body: dict[str, Json] = {
                 "signingGroupId": row.signing_group_id,

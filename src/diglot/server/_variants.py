@@ -13,9 +13,10 @@ lives:
 - ``json_writer`` / ``xml_style``: how the body is written;
 - ``middleware``: ASGI middleware around the whole app, for HTTP (headers, gzip, chunked
   framing) and for requests (a default a request leaves out);
-- ``search_key``, ``reorder``, ``check_batch``: the few readings that choose *which* data
-  answers (how ``search_text`` matches, the list's order, whether one bad batch entry fails
-  the whole batch); the faithful logic calls them where it makes that choice.
+- ``search_key``, ``type_key``, ``reorder``, ``check_batch``: the few readings that choose
+  *which* data answers (how ``search_text`` and ``group_type`` match, the list's order,
+  whether one bad batch entry fails the whole batch); the faithful logic calls them where it
+  makes that choice.
 
 The defaults of every hook are the faithful server's own behaviour. ``diglot serve --variant
 NAME`` (or ``running(variant=NAME)``) switches one on; a fault may be switched on with it, and
@@ -30,13 +31,14 @@ import re
 import time
 import unicodedata
 import uuid
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Protocol, TypeAlias, TypeVar
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -135,6 +137,7 @@ class Variant:
         xml_style: adjusts how XML is written.
         middleware: ASGI middleware around the app (HTTP framing, headers, request defaults).
         search_key: normalises ``search_text`` and group names before the substring match.
+        type_key: normalises ``group_type`` and group types before they are compared.
         reorder: the order of listed groups and signing groups.
         check_batch: sees the entries of a create request that failed validation (None for a
             good one) before anything is created; may raise ``ApiError`` to refuse the batch.
@@ -152,6 +155,7 @@ class Variant:
     xml_style: Callable[[XmlStyle], XmlStyle] = _same_style
     middleware: tuple[Middleware, ...] = ()
     search_key: Callable[[str], str] = str.casefold
+    type_key: Callable[[str], str] = str.casefold
     reorder: Reorder = _keep_order
     check_batch: BatchCheck = _accept_batch
 
@@ -337,6 +341,11 @@ def _relative_to_account(answer: Answer, key: str, link: str) -> str:
     return f"{path.rsplit('/', 1)[1]}?{query}"  # groups?start_position=…
 
 
+def _canonical_account(answer: Answer, key: str, link: str) -> str:
+    empty, restapi, version, accounts, _, rest = link.split("/", 5)
+    return "/".join((empty, restapi, version, accounts, answer.account_id, rest))
+
+
 def _query_only(answer: Answer, key: str, link: str) -> str:
     return "?" + link.partition("?")[2]
 
@@ -451,8 +460,16 @@ def _content_type(rewrite: Callable[[str], str]) -> Callable[[MutableHeaders], N
     return rewriting
 
 
+def _utf16_xml(media: str) -> str:
+    return f"{media}; charset=utf-16" if media == "application/xml" else f"{media}; charset=utf-8"
+
+
 def _text_xml(media: str) -> str:
     return "text/xml; charset=utf-8" if media == "application/xml" else f"{media}; charset=utf-8"
+
+
+def _close(headers: MutableHeaders) -> None:
+    headers["connection"] = "close"
 
 
 def _extra_headers(headers: MutableHeaders) -> None:
@@ -470,6 +487,54 @@ def _extra_headers(headers: MutableHeaders) -> None:
     headers["strict-transport-security"] = "max-age=31536000"
     headers["vary"] = "Accept, Accept-Encoding"
     headers.append("set-cookie", "diglot-routing=node1; Path=/; HttpOnly")
+
+
+def _accepts(accept_encoding: str, coding: str) -> bool:
+    """Whether Accept-Encoding allows ``coding`` (named, with a q-value above 0)."""
+    for part in accept_encoding.split(","):
+        name, *params = (piece.strip().lower() for piece in part.split(";"))
+        if name == coding:
+            q = next((p.partition("=")[2] for p in params if p.startswith("q=")), "1")
+            try:
+                return float(q) > 0
+            except ValueError:
+                return False
+    return False
+
+
+class _Deflate:
+    """ASGI middleware: deflate-coded bodies (zlib format) when Accept-Encoding allows it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _accepts(
+            Headers(scope=scope).get("accept-encoding", ""), "deflate"
+        ):
+            await self.app(scope, receive, send)
+            return
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def sending(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    body = zlib.compress(b"".join(chunks))
+                    headers = MutableHeaders(raw=list(start.get("headers", [])))
+                    headers["content-encoding"] = "deflate"
+                    headers["content-length"] = str(len(body))
+                    headers.add_vary_header("Accept-Encoding")
+                    await send({**start, "headers": headers.raw})
+                    await send({"type": "http.response.body", "body": body})
+            else:
+                await send(message)
+
+        await self.app(scope, receive, sending)
 
 
 class _Chunked:
@@ -546,7 +611,7 @@ _TABLE: tuple[Variant, ...] = (
         "the examples are indented themselves; whitespace between elements of element-only "
         "content is insignificant",
         xml_style=lambda style: replace(
-            style, pretty=True, declaration=b'<?xml version="1.0" encoding="utf-8"?>\n'
+            style, pretty=True, declaration='<?xml version="1.0" encoding="utf-8"?>\n'
         ),
     ),
     Variant(
@@ -562,6 +627,17 @@ _TABLE: tuple[Variant, ...] = (
         "with &, < or > in CDATA sections",
         "the documentation fixes the text, not how XML escapes it",
         xml_style=lambda style: replace(style, char_refs=True),
+    ),
+    Variant(
+        "xml-utf16",
+        'XML is encoded in UTF-16 (a byte order mark, encoding="utf-16" in the declaration, '
+        "charset=utf-16 in Content-Type)",
+        "the documentation fixes the XML, not its encoding; every XML processor reads UTF-16 "
+        "(XML 1.0 section 4.3.3)",
+        xml_style=lambda style: replace(
+            style, encoding="utf-16", declaration='<?xml version="1.0" encoding="utf-16"?>\n'
+        ),
+        middleware=(Middleware(_RewriteHeaders, rewrite=_content_type(_utf16_xml)),),
     ),
     Variant(
         "xml-nils-omitted",
@@ -679,6 +755,14 @@ _TABLE: tuple[Variant, ...] = (
         answer=_links(_relative_to_account),
     ),
     Variant(
+        "canonical-account-links",
+        "nextUri/previousUri name the account by its GUID even when the request used the "
+        "external account number",
+        "the account is named by either id (the documentation's accountId); a link may use "
+        "the canonical one",
+        answer=_links(_canonical_account),
+    ),
+    Variant(
         "query-only-links",
         "nextUri/previousUri are query-only relative references: ?start_position=...",
         "the form of the URIs is not documented; a query-only reference resolves against the "
@@ -723,6 +807,13 @@ _TABLE: tuple[Variant, ...] = (
         search_key=_fold_accents,
     ),
     Variant(
+        "case-sensitive-group-type",
+        "group_type matches group types exactly, case included (customgroup finds nothing, "
+        "CustomGroup finds the custom groups)",
+        "group_type's matching is not documented; the types are fixed spellings",
+        type_key=lambda text: text,
+    ),
+    Variant(
         "atomic-batches",
         "a create request with one bad entry (no groupName, unknown permissionProfileId, no "
         "email) is refused whole with 400 errorDetails; nothing is created",
@@ -759,11 +850,24 @@ _TABLE: tuple[Variant, ...] = (
         middleware=(Middleware(GZipMiddleware, minimum_size=0),),
     ),
     Variant(
+        "deflate",
+        "bodies are deflate-coded (Content-Encoding: deflate, zlib format) when Accept-Encoding "
+        "allows it",
+        "content coding is HTTP's choice, negotiated by Accept-Encoding (RFC 9110)",
+        middleware=(Middleware(_Deflate),),
+    ),
+    Variant(
         "chunked",
         "bodies are sent with Transfer-Encoding: chunked, in 256-byte pieces, without "
         "Content-Length",
         "message framing is HTTP/1.1's choice (RFC 9112)",
         middleware=(Middleware(_Chunked),),
+    ),
+    Variant(
+        "connection-close",
+        "every answer says Connection: close and the server closes the connection after it",
+        "persistent connections are HTTP/1.1's option, not the API's (RFC 9112 section 9.6)",
+        middleware=(Middleware(_RewriteHeaders, rewrite=_close),),
     ),
     Variant(
         "extra-headers",

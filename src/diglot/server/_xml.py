@@ -102,7 +102,7 @@ REQUEST_ITEMS: dict[tuple[str, str], str] = {
 """List-item element names accepted in request bodies."""
 
 
-DECLARATION = b"<?xml version='1.0' encoding='utf-8'?>\n"
+DECLARATION = "<?xml version='1.0' encoding='utf-8'?>\n"
 """The XML declaration the server writes by default (lxml's spelling)."""
 
 
@@ -121,6 +121,8 @@ class XmlStyle:
         nil_prefix: the prefix of the XML Schema instance namespace (``i`` as in the examples).
         pretty: indent the elements, one per line.
         declaration: the XML declaration written first; None writes none.
+        encoding: the character encoding of the bytes (the declaration must name it, or be
+            None with UTF-8); ``utf-16`` starts with a byte order mark.
         char_refs: write non-ASCII characters as numeric character references, and text with
             markup characters (``&``, ``<``, ``>``) as CDATA sections.
     """
@@ -134,7 +136,8 @@ class XmlStyle:
     prefix: str | None = None
     nil_prefix: str = "i"
     pretty: bool = False
-    declaration: bytes | None = DECLARATION
+    declaration: str | None = DECLARATION
+    encoding: str = "utf-8"
     char_refs: bool = False
 
 
@@ -146,11 +149,13 @@ def render(shape: str, body: Node, style: XmlStyle | None = None) -> bytes:
         nsmap[style.prefix] = NS
     root = etree.Element(_name(style.root_names.get(shape, shape), style), nsmap=nsmap)
     _fill(root, shape, body, style)
-    encoding = "us-ascii" if style.char_refs else "utf-8"
-    text = etree.tostring(root, xml_declaration=False, encoding=encoding, pretty_print=style.pretty)
+    if style.char_refs:  # lxml writes what ASCII cannot hold as character references
+        text = etree.tostring(root, encoding="us-ascii", pretty_print=style.pretty).decode()
+    else:
+        text = etree.tostring(root, encoding="unicode", pretty_print=style.pretty)
     if not style.escape:
-        text = text.replace(b"&amp;", b"&")
-    return (style.declaration or b"") + text
+        text = text.replace("&amp;", "&")
+    return ((style.declaration or "") + text).encode(style.encoding)
 
 
 def child_order(shape: str, body: Node) -> list[str]:
