@@ -1,7 +1,10 @@
 """``diglot selftest``: the mutation score of diglot's checks against the reference server.
 
 The clean server must give no finding at all (also under ``--strict``); every fault the
-server can inject must be caught by a check of the family that the fault names.
+server can inject must be caught by a check of the family that the fault names; and every
+variant (a faithful server that reads an open point of the documentation differently) must
+give no finding at all under ``--strict`` either: checks that catch faults by calling
+faithful answers wrong are not fair.
 """
 
 from __future__ import annotations
@@ -25,9 +28,25 @@ class Verdict:
     summary: str
 
 
+@dataclass(frozen=True, slots=True)
+class VariantVerdict:
+    """What the strict run against one variant concluded: clean means no finding at all."""
+
+    variant: str
+    clean: bool
+    findings: int
+    summary: str
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--faults", type=lambda s: tuple(s.split(",")), default=(), help="only these faults"
+    )
+    parser.add_argument(
+        "--variants",
+        type=lambda s: tuple(s.split(",")),
+        default=(),
+        help="only these variants (see `diglot serve --list-variants`)",
     )
     parser.add_argument(
         "--max-examples", type=int, default=10, help="cases per operation and type (10)"
@@ -81,9 +100,36 @@ def run_matrix(
         )
 
 
+def run_variants(
+    variants: Sequence[str] = (), *, max_examples: int = 10, seed: int = 1
+) -> Iterator[VariantVerdict]:
+    """Run each variant (all when ``variants`` is empty) strictly; yield one verdict each."""
+    from diglot._config import RunConfig
+    from diglot.runner import run
+    from diglot.server import VARIANTS, get_variant
+
+    for wanted in variants:
+        get_variant(wanted)  # a UsageError naming close matches when unknown
+    for name in variants or VARIANTS:
+        result = run(RunConfig(max_examples=max_examples, seed=seed, strict=True, variant=name))
+        findings = [f for r in result.results for f in r.findings]
+        problems = [f"{f.check}: {f.message}" for f in findings[:3]] + result.errors[:1]
+        yield VariantVerdict(
+            name,
+            not findings and not result.errors,
+            len(findings),
+            "; ".join(problems) if problems else "no findings",
+        )
+
+
 def execute(args: argparse.Namespace) -> int:
     from diglot._output import Console
+    from diglot.server import get_fault, get_variant
 
+    for fault in args.faults:
+        get_fault(fault)  # unknown names are usage errors before anything runs
+    for variant_name in args.variants:
+        get_variant(variant_name)
     console = Console()
     caught = total = 0
     clean_ok = True
@@ -102,10 +148,20 @@ def execute(args: argparse.Namespace) -> int:
             f"{verdict.summary}",
             "green" if verdict.caught else "bold red",
         )
+    clean = checked = 0
+    for variant in run_variants(args.variants, max_examples=args.max_examples, seed=args.seed):
+        checked += 1
+        clean += variant.clean
+        console.line(
+            f"{'clean  ' if variant.clean else 'FLAGGED'} {variant.variant:<32} [variant] "
+            f"{variant.summary}",
+            "green" if variant.clean else "bold red",
+        )
     score = 100.0 * caught / total if total else 100.0
     console.line(
-        f"mutation score: {caught}/{total} faults caught ({score:.0f} %); clean server "
-        f"{'clean' if clean_ok else 'NOT clean'}",
+        f"mutation score: {caught}/{total} faults caught ({score:.0f} %); variants clean "
+        f"{clean}/{checked}; clean server {'clean' if clean_ok else 'NOT clean'}",
         "bold",
     )
-    return ExitCode.OK if clean_ok and caught == total else ExitCode.VIOLATIONS
+    fair = clean == checked
+    return ExitCode.OK if clean_ok and caught == total and fair else ExitCode.VIOLATIONS
