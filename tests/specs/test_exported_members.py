@@ -19,6 +19,7 @@ def test_the_public_surface():
         "XmlCodec",
         "bundled_file",
         "example_names",
+        "exported_openapi",
         "load_spec",
         "read_example",
     }

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from diglot.specs._codec import XmlCodec
 from diglot.specs._examples import example_names, read_example
+from diglot.specs._export import exported_openapi
 from diglot.specs._loader import bundled_file, load_spec
 from diglot.specs._model import Body, Operation, Parameter, SchemaError
 from diglot.specs._spec import Spec
@@ -30,6 +31,7 @@ __all__ = [
     "XmlCodec",
     "bundled_file",
     "example_names",
+    "exported_openapi",
     "load_spec",
     "read_example",
 ]
