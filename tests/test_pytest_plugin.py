@@ -361,3 +361,86 @@ def test_failure_message_lists_each_check_with_its_family_and_evidence() -> None
         "diglot:pagination.count": "warning (pagination)",
         "diglot:schema.body": "passed (schema)",
     }
+
+
+FAKE_RUN = """
+import diglot.runner
+from datetime import UTC, datetime
+from diglot._exchange import Request
+from diglot._findings import Family, Finding, Severity
+from diglot._results import CheckResult, RunResult
+
+PAYLOAD = "\\x1b]52;c;dG91Y2g=\\x07\\n::add-mask::x\\n##[error]y \\u202e"
+
+
+def fake_run(config):
+    run = RunResult("t", "a", "0", 5, {}, datetime.now(UTC))
+    (operation,) = config.operations
+    content_type = config.content_types[config.shard[0]] if config.shard else "json"
+    for check in ("semantics.filters", "pagination.walk"):
+        row = CheckResult(operation, content_type, check, Family.SEMANTICS)
+        row.no_evidence("the filter matched no group")
+        run.results.append(row)
+    if MODE == "hostile":
+        row = CheckResult(operation, content_type, "schema.body", Family.SCHEMA, exchanges=1)
+        url = "http://127.0.0.1:9/restapi/v2.1/accounts/a/groups?p=[1-100000]&q={a,b} ##[x]"
+        row.add(Finding("schema.body", Family.SCHEMA, Severity.VIOLATION, PAYLOAD, operation,
+                        content_type, PAYLOAD, PAYLOAD, PAYLOAD, Request("GET", url), seed=5))
+        run.results.append(row)
+    return run
+
+
+diglot.runner.run = fake_run
+"""
+
+TARGET = ("--diglot-base-url", "http://127.0.0.1:9/restapi", "--diglot-account-id", "a")
+
+
+def test_an_item_whose_checks_were_all_inconclusive_is_skipped_with_the_reason(
+    consumer: pytest.Pytester,
+) -> None:
+    consumer.makeconftest("MODE = 'inconclusive'\n" + FAKE_RUN)
+    result = consumer.runpytest_subprocess(
+        *FAST, *TARGET, "-rs", "-k", "test_conformance and listGroups"
+    )
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines(
+        [
+            "diglot: 4 check(s) inconclusive: they had nothing to judge*",
+            "SKIPPED *diglot: listGroups (json) was inconclusive: every check had nothing to "
+            "judge (semantics.filters: the filter matched no group (1×); pagination.walk: *",
+        ]
+    )
+
+
+def test_failure_messages_hold_server_text_inert(consumer: pytest.Pytester) -> None:
+    consumer.makeconftest("MODE = 'hostile'\n" + FAKE_RUN)
+    result = consumer.runpytest_subprocess(*FAST, *TARGET, "-k", "test_conformance and listGroups")
+    result.assert_outcomes(failed=2)
+    out = result.stdout.str()
+    assert "Actual:   \\x1b]52;c;dG91Y2g=\\x07\\n::add-mask::x\\n\\x23#[error]y \\u202e" in out
+    assert "\x1b" not in out
+    assert "\u202e" not in out
+    assert not [line for line in out.splitlines() if line.lstrip().startswith("::")]
+    assert "##[" not in out
+    assert "Reproduce: curl -sS --globoff --path-as-is -X GET 'http://127.0.0.1:9/restapi/" in out
+    assert "?p=[1-100000]&q={a,b}%20'" in out  # the fragment is never sent
+
+
+def test_inconclusive_reason_is_empty_once_anything_was_judged() -> None:
+    from datetime import UTC, datetime
+
+    from diglot._pytest_api import inconclusive_reason
+    from diglot._results import CheckResult, RunResult
+
+    run = RunResult("t", "a", "0", 5, {}, datetime.now(UTC))
+    quiet = CheckResult("listGroups", "json", "semantics.filters", diglot.Family.SEMANTICS)
+    quiet.no_evidence("no group matched \x1b[2J")
+    run.results = [quiet]
+    reason = inconclusive_reason(run)
+    assert reason.startswith("diglot: listGroups (json) was inconclusive")
+    assert "no group matched \\x1b[2J (1×)" in reason
+    run.results.append(
+        CheckResult("listGroups", "json", "schema.body", diglot.Family.SCHEMA, exchanges=2)
+    )
+    assert inconclusive_reason(run) == ""

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from diglot._display import inert
 from diglot._exchange import Case, Exchange, Expect, Request, Response
 from diglot._findings import Finding, Severity
 from diglot.errors import ContractViolation, UsageError
@@ -65,10 +66,9 @@ def check(
         errors = [ContractViolation(f) for f in failing]
         if len(errors) == 1:
             raise errors[0]
-        raise ExceptionGroup(
-            f"{len(errors)} contract violations in {exchange.request.method} {exchange.request.url}",
-            errors,
-        )
+        request = exchange.request
+        where = f"{inert(request.method, limit=100)} {inert(request.sent_url, limit=2000)}"
+        raise ExceptionGroup(f"{len(errors)} contract violations in {where}", errors)
     return findings
 
 

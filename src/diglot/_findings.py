@@ -6,8 +6,18 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from diglot._display import inert
+
 if TYPE_CHECKING:
     from diglot._exchange import Request, Response
+
+
+MESSAGE_LIMIT = 1000
+"""Characters of a finding's message in ``describe()``."""
+NAME_LIMIT = 100
+"""Characters of a check id, operation id, content type or method in ``describe()``."""
+URL_LIMIT = 2000
+"""Characters of the request URL in ``describe()`` (the curl line repeats it whole)."""
 
 
 class Severity(enum.StrEnum):
@@ -69,23 +79,32 @@ class Finding:
         return (self.check, self.operation, self.content_type, self.location, self.message)
 
     def describe(self, *, limit: int = 400) -> str:
-        """Render as Reason / Expected / Actual / Path / Reproduce, each truncated."""
+        """Render as Reason / Expected / Actual / Path / Request / Reproduce, each one line.
+
+        Every field is server text or may hold some: each is made inert (``diglot._display``:
+        control, bidi and newline characters shown as escapes) and cut, the message
+        at ``MESSAGE_LIMIT`` characters and the others at ``limit``, so the lines are the
+        only lines and no field can pose as another.
+        """
         lines = [
-            f"[{self.severity}] {self.check} on {self.operation} ({self.content_type}): {self.message}"
+            f"[{self.severity}] {inert(self.check, limit=NAME_LIMIT)} on "
+            f"{inert(self.operation, limit=NAME_LIMIT)} ({inert(self.content_type, limit=NAME_LIMIT)})"
+            f": {inert(self.message, limit=MESSAGE_LIMIT)}"
         ]
         if self.expected:
-            lines.append(f"  Expected: {_cut(self.expected, limit)}")
+            lines.append(f"  Expected: {inert(self.expected, limit=limit)}")
         if self.actual:
-            lines.append(f"  Actual:   {_cut(self.actual, limit)}")
+            lines.append(f"  Actual:   {inert(self.actual, limit=limit)}")
         if self.location:
-            lines.append(f"  Path:     {self.location}")
+            lines.append(f"  Path:     {inert(self.location, limit=limit)}")
         if self.request is not None:
-            lines.append(f"  Request:  {self.request.method} {self.request.url}")
-            lines.append(f"  Reproduce: {self.request.to_curl()}")
+            request = self.request
+            lines.append(
+                f"  Request:  {inert(request.method, limit=NAME_LIMIT)} "
+                f"{inert(request.sent_url, limit=URL_LIMIT)}"
+            )
+            if request.url[:8].lower().startswith(("http://", "https://")):
+                lines.append(f"  Reproduce: {request.to_curl()}")
         if self.seed is not None:
             lines.append(f"  Seed:     {self.seed}")
         return "\n".join(lines)
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"

@@ -1,4 +1,10 @@
-"""Terminal output for ``diglot run``: rich on a terminal, plain lines in CI; never a secret."""
+"""Terminal output for ``diglot run`` and ``diglot check``: rich on a terminal, plain lines in CI.
+
+Never a secret, and never server text as the terminal or a CI runner would act on it: every
+line passes through the redactor and then ``diglot._display.inert`` (control and bidi
+characters escaped, workflow commands neutralised), and rich gets ``Text`` only, so no
+markup in the data is interpreted either.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console as RichConsole
+from rich.markup import escape as escape_markup
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -18,6 +25,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from diglot._display import inert
 from diglot._redact import Redactor
 from diglot._results import RunResult, Status
 
@@ -29,8 +37,11 @@ _STYLE = {
     Status.PASSED: "green",
     Status.FAILED: "bold red",
     Status.WARNING: "yellow",
+    Status.INCONCLUSIVE: "magenta",
     Status.SKIPPED: "dim",
 }
+ERROR_LIMIT = 2000
+"""Characters of one run error in the verdict."""
 
 
 class Console:
@@ -43,7 +54,12 @@ class Console:
         self._task: TaskID | None = None
 
     def line(self, text: str, style: str | None = None) -> None:
-        self.out.print(Text(self.redactor.text(text), style=style or ""))
+        """Print ``text`` (its newlines are layout), redacted and inert."""
+        self.out.print(Text(self.safe(text), style=style or ""))
+
+    def safe(self, text: str) -> str:
+        """``text`` as every line of diglot's output must be: redacted, then inert."""
+        return inert(self.redactor.text(text), newlines=True)
 
     def start(self, config: RunConfig) -> None:
         target = config.base_url or "the embedded reference server"
@@ -72,7 +88,8 @@ class Console:
         )
         if self._bar is not None and self._task is not None:
             advance = 1 if event.phase == "generated" else 0
-            self._bar.update(self._task, advance=advance, description=self.redactor.text(text))
+            description = escape_markup(self.safe(text))  # the column renders markup
+            self._bar.update(self._task, advance=advance, description=description)
             return
         self.line("  " + text, "dim")
 
@@ -93,6 +110,13 @@ class Console:
             )
             if head is not None:
                 self.line(head.describe())
+        inconclusive = [r for r in result.results if r.status is Status.INCONCLUSIVE]
+        for row in inconclusive:
+            self.line(
+                f"INCONCLUSIVE {row.check} on {row.operation} [{row.content_type}]: nothing to "
+                f"judge: {inert(row.inconclusive_reason, limit=ERROR_LIMIT)}",
+                _STYLE[Status.INCONCLUSIVE],
+            )
         table = Table(title="diglot conformance", show_lines=False)
         table.add_column("operation")
         table.add_column("type")
@@ -104,18 +128,19 @@ class Console:
             counts[row.status] += 1
         for (operation, content_type), counts in rows.items():
             table.add_row(
-                operation,
-                content_type,
+                Text(self.safe(inert(operation))),
+                Text(self.safe(inert(content_type))),
                 *(Text(str(counts[s]), style=_STYLE[s] if counts[s] else "") for s in Status),
             )
         self.out.print(table)
         for error in result.errors:
-            self.line(f"note: {error}", "yellow")
+            self.line(f"note: {inert(error, limit=ERROR_LIMIT)}", "yellow")
         summary = result.summary()
         verdict = "FAILED" if result.failed(strict=strict) else "PASSED"
         self.line(
             f"{verdict}: {summary['failed']} failed, {summary['warning']} warnings, "
-            f"{summary['passed']} passed, {summary['skipped']} skipped checks; "
+            f"{summary['passed']} passed, {summary['inconclusive']} inconclusive, "
+            f"{summary['skipped']} skipped checks; "
             f"{summary['requests']} requests in {result.duration:.1f} s; seed {result.seed}",
             "bold red" if verdict == "FAILED" else "bold green",
         )

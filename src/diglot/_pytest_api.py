@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
+from diglot._display import inert
 from diglot.errors import DiglotError
 from diglot.pytest_plugin import MARKER, PARTS, STATE, State
 
@@ -26,13 +27,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 EMBEDDED = "embedded reference server"
 FINDINGS_SHOWN = 3
 """Distinct findings shown per failing check in a failure message."""
+ERROR_LIMIT = 2000
+"""Characters of one run error, headline or skip reason in a message."""
 
 
 class ConformanceFailure(AssertionError):
     """An item or a ``diglot_check`` call found responses that break the contract.
 
     The message lists every failing check with its family and the evidence
-    (``Finding.describe()``: expected vs actual, path, curl line, seed).
+    (``Finding.describe()``: expected vs actual, path, curl line, seed). Server text in it
+    is inert (``diglot._display``): pytest prints it to terminals and CI logs.
     """
 
 
@@ -155,7 +159,7 @@ class DiglotCase:
         else:
             problem = ""
         if problem:  # failed outside the except block: no chained exception in the report
-            pytest.fail(f"diglot: {problem}", pytrace=False)
+            pytest.fail(inert(f"diglot: {problem}", newlines=True), pytrace=False)
         if state.embedded:
             result.target = EMBEDDED
         self.result = result
@@ -164,6 +168,9 @@ class DiglotCase:
             self._item.user_properties.extend(_properties(result))
         if result.failed(strict=strict):
             raise ConformanceFailure(failure_message(result, strict=strict))
+        reason = inconclusive_reason(result)
+        if reason:
+            pytest.skip(reason)
         return result
 
 
@@ -231,7 +238,8 @@ def session_target(config: pytest.Config) -> tuple[str, str]:
             else:
                 problem = ""
             if problem:
-                pytest.fail(f"diglot: the embedded reference server: {problem}", pytrace=False)
+                message = f"diglot: the embedded reference server: {problem}"
+                pytest.fail(inert(message, newlines=True), pytrace=False)
             state.embedded = True
             state.target = (base_url, settings.account_id or DEFAULT_ACCOUNT_ID)
     return state.target
@@ -257,7 +265,7 @@ def checker(request: pytest.FixtureRequest) -> Callable[..., list[Finding]]:
         except DiglotError as exc:
             problem = str(exc)
         if problem:
-            pytest.fail(f"diglot_check: {problem}", pytrace=False)
+            pytest.fail(inert(f"diglot_check: {problem}", newlines=True), pytrace=False)
         failing = [f for f in findings if options["strict"] or f.severity is Severity.VIOLATION]
         for finding in findings:
             node.user_properties.append((f"diglot:{finding.check}", f"{finding.severity}"))
@@ -266,8 +274,11 @@ def checker(request: pytest.FixtureRequest) -> Callable[..., list[Finding]]:
                 raise ContractViolation(failing[0])
             families = sorted({str(f.family) for f in failing})
             raise ConformanceFailure(
-                f"{len(failing)} contract violations (families: {', '.join(families)}):\n\n"
-                + "\n\n".join(f.describe() for f in failing)
+                inert(
+                    f"{len(failing)} contract violations (families: {', '.join(families)}):\n\n"
+                    + "\n\n".join(f.describe() for f in failing),
+                    newlines=True,
+                )
             )
         return findings
 
@@ -296,15 +307,41 @@ def failure_message(result: RunResult, *, strict: bool) -> str:
         if hidden > 0:
             lines.append(f"  … and {hidden} more distinct finding(s): see --diglot-report-dir")
     for error in result.errors:
-        lines += ["", f"run: {error}"]
-    return "\n".join(lines)
+        lines += ["", f"run: {inert(error, limit=ERROR_LIMIT)}"]
+    return inert("\n".join(lines), newlines=True)
+
+
+def inconclusive_reason(result: RunResult) -> str:
+    """Why an item judged nothing, when its checks were inconclusive (or skipped) only.
+
+    Empty when any check passed, warned or failed: such an item has a verdict. An item
+    that judged nothing must not pass silently; it is skipped with this reason.
+    """
+    from diglot._results import Status
+
+    judged = {Status.PASSED, Status.WARNING, Status.FAILED}
+    if any(r.status in judged for r in result.results):
+        return ""
+    rows = [r for r in result.results if r.status is Status.INCONCLUSIVE]
+    if not rows:
+        return ""
+    reasons = "; ".join(f"{r.check}: {r.inconclusive_reason}" for r in rows[:FINDINGS_SHOWN]) + (
+        f"; and {len(rows) - FINDINGS_SHOWN} more checks" if len(rows) > FINDINGS_SHOWN else ""
+    )
+    pairs = sorted({f"{r.operation} ({r.content_type})" for r in rows})
+    return inert(
+        f"diglot: {', '.join(pairs)} was inconclusive: every check had nothing to judge "
+        f"({reasons})",
+        limit=ERROR_LIMIT,
+    )
 
 
 def _headline(row: CheckResult) -> str:
-    return (
+    return inert(
         f"{str(row.status).upper()} {row.check} (family {row.family}): "
         f"{row.occurrences} finding(s) in {row.exchanges} exchange(s)"
-        + (f"; {row.description}" if row.description else "")
+        + (f"; {row.description}" if row.description else ""),
+        limit=ERROR_LIMIT,
     )
 
 

@@ -179,6 +179,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         paths = ", ".join(str(path) for path in state.written.values())
         terminalreporter.write_line(f"diglot: reports: {paths}")
     if state.results:
+        inconclusive = sum(r.status == "inconclusive" for run in state.results for r in run.results)
+        if inconclusive:
+            terminalreporter.write_line(
+                f"diglot: {inconclusive} check(s) inconclusive: they had nothing to judge "
+                "(see the skipped items, or the reports)",
+                yellow=True,
+            )
         terminalreporter.write_line(
             f"diglot: seed {state.seed} (re-run the same cases with --diglot-seed {state.seed})"
         )
