@@ -13,7 +13,7 @@ from diglot._redact import Redactor
 from diglot._results import Status
 from diglot.errors import ReportError
 from diglot.reports import REPORT_VERSION, from_json, to_json
-from tests.reports.builders import TOKEN, make_run
+from tests.reports.builders import INCONCLUSIVE_REASON, TOKEN, make_run
 from tests.reports.conftest import assert_valid_report
 
 
@@ -25,9 +25,10 @@ def test_document_holds_the_run_and_is_valid():
     assert doc["seed"] == run.seed
     assert doc["target"] == run.target
     assert doc["summary"] == {
-        "passed": 27,
+        "passed": 26,
         "failed": 3,
         "warning": 1,
+        "inconclusive": 1,
         "skipped": 1,
         "findings": 7,
         "requests": 240,
@@ -43,7 +44,9 @@ def test_document_holds_the_run_and_is_valid():
     assert first["request"]["method"] == "GET"
     assert first["response"]["status"] == 200
     assert first["response"]["body"].startswith('{\n  "groups": [')  # pretty-printed
-    assert first["curl"].startswith("curl -sS -X GET 'http://127.0.0.1:8123/restapi/v2.1/")
+    assert first["curl"].startswith(
+        "curl -sS --globoff --path-as-is -X GET 'http://127.0.0.1:8123/restapi/v2.1/"
+    )
     assert "$DIGLOT_TOKEN" in first["curl"]
     assert first["seed"] == run.seed
     xml = results["listGroups", "xml", "schema.xml"]["findings"][0]["response"]["body"]
@@ -55,6 +58,12 @@ def test_document_holds_the_run_and_is_valid():
     assert skipped["status"] == "skipped"
     assert skipped["skip_reason"].startswith("the JSON twin")
     assert doc["options"]["token"] == "[REDACTED]"
+    inconclusive = results["listSigningGroups", "json", "equivalence.json_xml"]
+    assert inconclusive["status"] == "inconclusive"
+    assert inconclusive["inconclusive"] == {
+        INCONCLUSIVE_REASON: 2,
+        "the XML twin was cut at the size limit": 1,
+    }
 
 
 def test_from_json_round_trips():
@@ -151,3 +160,91 @@ def test_schema_file_ships_in_the_package():
     path = Path(diglot.reports.__file__).with_name("report.schema.json")
     schema = json.loads(path.read_text("utf-8"))
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def _as_version_1_0(doc: Any) -> Any:
+    """The document as diglot 1.0 wrote it: no inconclusive members, no such status."""
+    old = copy.deepcopy(doc)
+    old["version"] = "1.0"
+    old["summary"].pop("inconclusive")
+    old["results"] = [r for r in old["results"] if r["status"] != "inconclusive"]
+    for result in old["results"]:
+        result.pop("inconclusive")
+    old["summary"]["passed"] = sum(r["status"] == "passed" for r in old["results"])
+    return old
+
+
+def test_a_version_1_0_report_is_still_read():
+    old = _as_version_1_0(to_json(make_run()))
+    run = from_json(old)
+    assert all(not r.inconclusive for r in run.results)
+    again: Any = to_json(run)
+    assert again["version"] == REPORT_VERSION == "1.1"
+    assert again["summary"]["inconclusive"] == 0
+
+
+def test_the_inconclusive_reasons_survive_the_round_trip():
+    run = from_json(to_json(make_run()))
+    result = next(r for r in run.results if r.status is Status.INCONCLUSIVE)
+    assert result.inconclusive == {
+        INCONCLUSIVE_REASON: 2,
+        "the XML twin was cut at the size limit": 1,
+    }
+
+
+def test_a_newer_minor_version_that_uses_something_new_says_to_upgrade():
+    doc: Any = to_json(make_run())
+    doc["version"] = "1.7"
+    doc["results"][0]["status"] = "flaky"
+    with pytest.raises(
+        ReportError, match=r"version 1\.7 is newer than this diglot reads .*upgrade"
+    ):
+        from_json(doc)
+    doc["results"][0]["status"] = "passed"
+    assert from_json(doc).results[0].status is Status.PASSED  # nothing new used: read
+
+
+def test_reasons_beyond_the_cap_are_counted_under_one():
+    run = make_run()
+    result = run.results[0]
+    result.exchanges = 0
+    for i in range(60):
+        for _ in range(i + 1):
+            result.no_evidence(f"reason {i}")
+    doc: Any = to_json(run)
+    kept = doc["results"][0]["inconclusive"]
+    assert len(kept) == 51
+    assert kept["(other reasons)"] == sum(range(1, 11))
+    assert "reason 59" in kept
+    assert to_json(from_json(doc)) == doc
+
+
+def test_huge_server_text_is_capped_in_the_report_saying_what_was_cut():
+    run = make_run()
+    result = run.results[0]
+    huge = "k" * 400_000
+    url = "http://127.0.0.1:8123/restapi/v2.1/accounts/1/groups?x=" + "u" * 20_000
+    result.add(
+        dataclasses.replace(
+            result.findings[0] if result.findings else make_run().results[1].findings[0],
+            message=f"undocumented properties: {huge}",
+            location="/" + huge,
+            request=Request("GET", url, {"X-Long": huge}),
+        )
+    )
+    doc: Any = to_json(run)
+    assert_valid_report(doc)
+    finding = doc["results"][0]["findings"][-1]
+    assert len(json.dumps(doc)) < 100_000
+    assert finding["message"].endswith(f"({400_025 - 4096} more characters)")
+    assert finding["location"].endswith("more characters)")
+    assert finding["request"]["headers"]["X-Long"].endswith("more characters)")
+    assert finding["curl"] == "# no curl line: the URL is longer than 8192 characters"
+    assert to_json(from_json(doc)) == doc
+
+
+def test_a_crafted_method_is_refused_on_load():
+    doc: Any = to_json(make_run())
+    doc["results"][1]["findings"][0]["request"]["method"] = "GET $(touch /tmp/pwned)"
+    with pytest.raises(ReportError, match=r"/results/1/findings/0/request/method"):
+        from_json(doc)

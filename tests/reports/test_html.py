@@ -7,7 +7,7 @@ import re
 from diglot._findings import Family, Severity
 from diglot._results import CheckResult
 from diglot.reports import render_html
-from tests.reports.builders import finding, make_run
+from tests.reports.builders import INCONCLUSIVE_REASON, finding, make_run
 
 HOSTILE = "<script>document.title='pwned'</script><img src=x onerror=alert(1)>"
 
@@ -80,10 +80,31 @@ def test_failures_expand_to_the_evidence():
         "HTTP 200\ncontent-type: application/json; charset=utf-8\n\n{\n  &quot;groups&quot;"
         in block
     )
-    assert '<pre class="curl">curl -sS -X GET' in block
+    assert '<pre class="curl">curl -sS --globoff --path-as-is -X GET' in block
     results = [a for t, a in tags.tags if t == "div" and "result" in (a.get("class") or "")]
-    assert {a["data-status"] for a in results} == {"passed", "failed", "warning", "skipped"}
+    assert {a["data-status"] for a in results} == {
+        "passed",
+        "failed",
+        "warning",
+        "inconclusive",
+        "skipped",
+    }
     assert "Skipped: the JSON twin of this request was refused" in page
+
+
+def test_inconclusive_checks_have_their_own_label_and_show_why():
+    page = render_html(make_run())
+    block = page[page.index('data-status="inconclusive"') :]
+    block = block[: block.index("</div>")]
+    assert '<span class="badge s-inconclusive">inconclusive</span>' in block
+    assert "Inconclusive: exercised, but nothing to judge" in block
+    assert f"<li>{INCONCLUSIVE_REASON} (2×)</li>" in block
+    assert ".s-inconclusive{" in page  # its own colour
+    assert '<li class="s-inconclusive">1 inconclusive</li>' in page
+    matrix = page[page.index('<table class="matrix">') : page.index("</table>")]
+    row = re.search(r"<tr><th>listSigningGroups</th>(.*?)</tr>", matrix)
+    assert row is not None
+    assert 's-inconclusive" title="equivalence.json_xml: inconclusive"' in row.group(1)
 
 
 def test_hostile_response_text_is_inert():

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from lxml import etree
 
 from diglot._results import CheckResult
 from diglot.reports import render_junit
-from tests.reports.builders import finding, leaky_run, make_run
+from diglot.reports._junit import finding_text
+from tests.reports.builders import INCONCLUSIVE_REASON, finding, leaky_run, make_run
 
 
 def parse(data: bytes) -> etree._Element:
@@ -52,7 +54,7 @@ def test_failed_checks_carry_every_finding():
     assert "Path:     /totalSetSize" in text
     assert "Seen:     3 times" in text
     assert "count=1 accepted" in text  # the warning rides along
-    assert "curl -sS -X GET" in text
+    assert "curl -sS --globoff --path-as-is -X GET" in text
 
 
 def test_warnings_pass_with_their_text_in_system_out():
@@ -117,6 +119,37 @@ def test_huge_failure_text_is_capped():
         "failure"
     )
     assert failure is not None
-    assert len(failure.text or "") < 70_000
-    assert (failure.text or "").endswith("more characters (see report.json)")
+    text = failure.text or ""
+    assert len(text) < 70_000
+    assert len(re.findall(r"B… \(300[34] more characters\)", text)) == 20  # each cut, saying so
     assert len(failure.get("message", "")) < 600
+
+
+def test_the_whole_failure_text_is_capped_too():
+    run = make_run()
+    result = run.results[0]
+    for i in range(20):
+        result.add(dataclasses.replace(finding(), message=f"m{i}", actual="A" * 4000))
+    result.add(dataclasses.replace(finding(), message="last", actual="A" * 4000))
+    text = finding_text(result, limit=5000)
+    assert text.endswith("more characters (see report.json)")
+
+
+def test_an_inconclusive_check_is_skipped_with_its_reasons(junit_schema):
+    root = parse(render_junit(make_run()))
+    assert junit_schema.validate(root)
+    element = case(root, "diglot.listSigningGroups.json", "equivalence.json_xml")
+    skipped = element.find("skipped")
+    assert skipped is not None
+    assert skipped.get("type") == "inconclusive"
+    assert skipped.get("message") == (
+        f"inconclusive: {INCONCLUSIVE_REASON} (2×); the XML twin was cut at the size limit (1×)"
+    )
+    assert (skipped.text or "").splitlines() == [
+        f"2× {INCONCLUSIVE_REASON}",
+        "1× the XML twin was cut at the size limit",
+    ]
+    assert element.find("failure") is None
+    suite = root.find("testsuite[@name='diglot.listSigningGroups.json']")
+    assert suite is not None
+    assert suite.get("skipped") == "1"

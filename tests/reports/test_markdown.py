@@ -5,7 +5,7 @@ import re
 from diglot._results import Status
 from diglot.reports import render_markdown
 from diglot.reports._markdown import reproduce_command
-from tests.reports.builders import finding, make_run
+from tests.reports.builders import INCONCLUSIVE_REASON, finding, make_run
 
 
 def test_summary_has_verdict_counts_table_and_reproduction():
@@ -13,7 +13,7 @@ def test_summary_has_verdict_counts_table_and_reproduction():
     text = render_markdown(run)
     lines = text.splitlines()
     assert lines[0] == "## ❌ diglot: 3 of 32 checks failed"
-    assert "| 27 | 3 | 1 | 1 | 7 |" in lines
+    assert "| 26 | 3 | 1 | 1 | 1 | 7 |" in lines
     rows = [line for line in lines if line.startswith("| ❌ failed") or line.startswith("| ⚠️")]
     assert len(rows) == 4
     assert rows[0].startswith(
@@ -84,3 +84,34 @@ def test_reproduce_line_carries_the_options_that_shape_the_run():
     )
     run.target = "embedded reference server"
     assert reproduce_command(run).startswith("diglot run --fault json-renamed-field")
+
+
+def test_inconclusive_checks_are_counted_and_say_why():
+    text = render_markdown(make_run())
+    assert "| passed | failed | warning | inconclusive | skipped | findings |" in text
+    assert "1 check was inconclusive (exercised, but nothing to judge):" in text
+    assert (
+        f"- `equivalence.json_xml` on listSigningGroups json: {INCONCLUSIVE_REASON} (2×); "
+        "the XML twin was cut at the size limit (1×)"
+    ) in text
+
+
+def test_a_clean_run_with_inconclusive_checks_says_so():
+    run = make_run()
+    for result in run.results:
+        result.findings.clear()
+        result.counts.clear()
+        result.occurrences = 0
+        result.skip_reason = ""
+        if result.status is not Status.INCONCLUSIVE:
+            result.exchanges = 3
+    first = render_markdown(run).splitlines()[0]
+    assert first == (
+        "## ✅ diglot: conformant: all 31 checks that judged something passed; 1 inconclusive"
+    )
+    for result in run.results:
+        result.exchanges = 0
+        result.no_evidence("nothing matched")
+    assert render_markdown(run).splitlines()[0] == (
+        "## ⏭️ diglot: nothing was judged: 32 checks inconclusive"
+    )

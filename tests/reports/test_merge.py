@@ -9,7 +9,7 @@ from diglot._findings import Severity
 from diglot._results import MAX_EXAMPLES_PER_RESULT, CheckResult, RunResult, Status
 from diglot.errors import ReportError
 from diglot.reports import from_json, merge, to_json
-from tests.reports.builders import finding, make_run
+from tests.reports.builders import INCONCLUSIVE_REASON, finding, make_run
 from tests.reports.conftest import assert_valid_report
 
 
@@ -113,3 +113,33 @@ def test_nothing_or_different_targets_is_refused():
     b.target = "https://staging.example/restapi"
     with pytest.raises(ReportError, match="different targets"):
         merge([a, b])
+
+
+def _inconclusive_key() -> tuple[str, str, str]:
+    return ("listSigningGroups", "json", "equivalence.json_xml")
+
+
+def test_inconclusive_reasons_are_summed_across_shards():
+    merged = merge(shards())
+    result = next(r for r in merged.results if key(r) == _inconclusive_key())
+    assert result.status is Status.INCONCLUSIVE
+    assert result.inconclusive == {
+        INCONCLUSIVE_REASON: 4,
+        "the XML twin was cut at the size limit": 2,
+    }
+    assert merged.summary()["inconclusive"] == 1
+    assert_valid_report(to_json(merged))
+
+
+def test_a_check_inconclusive_in_one_shard_and_passed_in_another_is_passed():
+    a, b = shards()
+    judged = next(r for r in b.results if key(r) == _inconclusive_key())
+    judged.inconclusive.clear()
+    judged.exchanges = 5
+    merged = merge([a, b])
+    result = next(r for r in merged.results if key(r) == _inconclusive_key())
+    assert result.status is Status.PASSED
+    assert result.exchanges == 5
+    assert result.inconclusive[INCONCLUSIVE_REASON] == 2  # kept, for the record
+    via_json = merge([from_json(to_json(a)), from_json(to_json(b))])
+    assert to_json(via_json) == to_json(merged)

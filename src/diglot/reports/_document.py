@@ -10,18 +10,33 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from diglot._display import inert
 from diglot._exchange import Request, Response
 from diglot._findings import Family, Finding, Severity
 from diglot._results import CheckResult, RunResult
 from diglot.errors import ReportError
-from diglot.reports._scrub import TEXT_LIMIT, Scrubber
+from diglot.reports._scrub import (
+    NAME_LIMIT,
+    SHORT_LIMIT,
+    TEXT_LIMIT,
+    URL_LIMIT,
+    Scrubber,
+)
 
 if TYPE_CHECKING:
     from diglot._redact import Redactor
     from diglot._types import JSONValue
 
-REPORT_VERSION = "1.0"
-"""Version of the report.json layout: the major part changes when a reader would break."""
+REPORT_VERSION = "1.1"
+"""Version of the report.json layout, MAJOR.MINOR.
+
+A minor version adds members, optional in the schema so that older reports of the same
+major still validate, or values (1.1: the status ``inconclusive``, the results'
+``inconclusive`` reasons and the summary's count). A reader reads every report of its major
+version up to its own minor; a report of a newer minor that uses something the reader does
+not know is refused with a message to upgrade diglot, never misread. The major changes when a
+member changes its meaning or goes away; another major is refused outright.
+"""
 
 SCHEMA_RESOURCE = "report.schema.json"
 
@@ -45,8 +60,8 @@ def to_json(run: RunResult, *, redactor: Redactor | None = None) -> dict[str, JS
     scrub = Scrubber(redactor)
     return {
         "version": REPORT_VERSION,
-        "target": scrub.text(run.target),
-        "account_id": scrub.text(run.account_id),
+        "target": scrub.text(run.target, limit=URL_LIMIT),
+        "account_id": scrub.text(run.account_id, limit=NAME_LIMIT),
         "diglot_version": run.diglot_version,
         "seed": run.seed,
         "options": cast("dict[str, JSONValue]", scrub.value(dict(run.options))),
@@ -54,23 +69,24 @@ def to_json(run: RunResult, *, redactor: Redactor | None = None) -> dict[str, JS
         "duration": run.duration,
         "requests": run.requests,
         "summary": cast("dict[str, JSONValue]", run.summary()),
-        "errors": [scrub.text(error) for error in run.errors],
+        "errors": [scrub.text(error, limit=TEXT_LIMIT) for error in run.errors],
         "results": [_result(result, scrub) for result in run.results],
     }
 
 
 def _result(result: CheckResult, scrub: Scrubber) -> JSONValue:
     return {
-        "operation": result.operation,
-        "content_type": result.content_type,
-        "check": result.check,
+        "operation": scrub.text(result.operation, limit=NAME_LIMIT),
+        "content_type": scrub.text(result.content_type, limit=NAME_LIMIT),
+        "check": scrub.text(result.check, limit=NAME_LIMIT),
         "family": result.family.value,
-        "description": scrub.text(result.description),
+        "description": scrub.text(result.description, limit=SHORT_LIMIT),
         "status": result.status.value,
         "exchanges": result.exchanges,
         "occurrences": result.occurrences,
         "omitted": result.omitted,
-        "skip_reason": scrub.text(result.skip_reason),
+        "skip_reason": scrub.text(result.skip_reason, limit=SHORT_LIMIT),
+        "inconclusive": cast("dict[str, JSONValue]", scrub.reasons(result.inconclusive)),
         "findings": [_finding(f, result.count_of(f) or 1, scrub) for f in result.findings],
     }
 
@@ -85,8 +101,8 @@ def _finding(finding: Finding, count: int, scrub: Scrubber) -> JSONValue:
         # reads the token from the environment instead of repeating "[REDACTED]".
         headers = {k: v for k, v in raw.headers.items() if k.lower() != "authorization"}
         clean = Request(
-            method=raw.method,
-            url=scrub.text(raw.url),
+            method=scrub.text(raw.method, limit=NAME_LIMIT),
+            url=scrub.text(raw.url, limit=URL_LIMIT),
             headers=scrub.headers(headers),
             body=body.encode("utf-8"),
             authenticated=raw.authenticated or len(headers) < len(raw.headers),
@@ -112,11 +128,11 @@ def _finding(finding: Finding, count: int, scrub: Scrubber) -> JSONValue:
             "truncated": res.truncated,
         }
     return {
-        "check": finding.check,
+        "check": scrub.text(finding.check, limit=NAME_LIMIT),
         "family": finding.family.value,
         "severity": finding.severity.value,
-        "message": scrub.text(finding.message),
-        "location": scrub.text(finding.location),
+        "message": scrub.text(finding.message, limit=TEXT_LIMIT),
+        "location": scrub.text(finding.location, limit=SHORT_LIMIT),
         "expected": scrub.text(finding.expected, limit=TEXT_LIMIT),
         "actual": scrub.text(finding.actual, limit=TEXT_LIMIT),
         "count": count,
@@ -149,19 +165,31 @@ def validate(document: Mapping[str, JSONValue], *, source: str = "report") -> No
         ReportError: naming ``source``, the place in the document, and what is wrong there.
     """
     version = document.get("version")
-    if isinstance(version, str) and version.split(".")[0] != REPORT_VERSION.split(".")[0]:
-        raise ReportError(
-            f"{source}: report version {version} cannot be read by this diglot, which reads "
-            f"version {REPORT_VERSION.split('.')[0]}.x; re-render it with the diglot that wrote it"
-        )
+    major, _, minor = REPORT_VERSION.partition(".")
+    newer = False
+    if isinstance(version, str):
+        their_major, _, their_minor = version.partition(".")
+        if their_major != major:
+            raise ReportError(
+                f"{source}: report version {inert(version, limit=20)} cannot be read by this "
+                f"diglot, which reads version {major}.x; re-render it with the diglot that wrote it"
+            )
+        newer = their_minor.isdigit() and int(their_minor) > int(minor)
     errors = list(_validator().iter_errors(dict(document)))
     if errors:
         # The deepest error is the most specific one ("at /results/3/status", not "at /").
         error = max(errors, key=lambda e: len(e.instance_path))
         where = "/" + "/".join(str(part) for part in error.instance_path)
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        # The file is anyone's: what it says is shown inert and short.
+        what = f"at {inert(where, limit=200)}: {inert(error.message, limit=300)}{more}"
+        if newer:
+            raise ReportError(
+                f"{source}: report version {version} is newer than this diglot reads "
+                f"({REPORT_VERSION}) and uses what it does not know ({what}); upgrade diglot"
+            )
         raise ReportError(
-            f"{source} is not a valid diglot report: at {where}: {error.message}{more}; "
+            f"{source} is not a valid diglot report: {what}; "
             "pass a report.json written by `diglot run` or `diglot report merge`"
         )
 
@@ -239,7 +267,8 @@ def build(document: Mapping[str, Any], *, source: str = "report") -> RunResult:
         started_at = datetime.fromisoformat(document["started_at"])
     except ValueError:
         raise ReportError(
-            f"{source}: started_at {document['started_at']!r} is not an ISO 8601 date-time"
+            f"{source}: started_at {inert(repr(document['started_at']), limit=100)} is not an "
+            "ISO 8601 date-time"
         ) from None
     run = RunResult(
         target=document["target"],
@@ -263,6 +292,7 @@ def build(document: Mapping[str, Any], *, source: str = "report") -> RunResult:
             occurrences=item["occurrences"],
             omitted=item["omitted"],
             skip_reason=item["skip_reason"],
+            inconclusive=dict(item.get("inconclusive", {})),  # since report version 1.1
         )
         for entry in item["findings"]:
             finding = _read_finding(entry, result)
@@ -270,7 +300,7 @@ def build(document: Mapping[str, Any], *, source: str = "report") -> RunResult:
             result.counts[finding.signature] = entry["count"]
         if result.status.value != item["status"]:
             raise ReportError(
-                f"{source}: at /results/{index}: status {item['status']!r} contradicts its "
+                f"{source}: at /results/{index}: status {inert(repr(item['status']))} contradicts its "
                 f"findings and exchanges (they make it {result.status.value!r}); "
                 "the file was edited or damaged"
             )

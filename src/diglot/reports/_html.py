@@ -13,12 +13,13 @@ import hashlib
 import html
 from typing import TYPE_CHECKING
 
+from diglot._display import inert
 from diglot._findings import Family, Finding, Severity
 from diglot._results import CheckResult, RunResult, Status
 from diglot.reports._document import prepare
 from diglot.reports._junit import skip_reason
 from diglot.reports._markdown import reproduce_command, verdict
-from diglot.reports._scrub import pretty_print, xml_safe
+from diglot.reports._scrub import pretty_print
 
 if TYPE_CHECKING:
     from diglot._redact import Redactor
@@ -28,12 +29,19 @@ MAX_FINDINGS_PER_RESULT = 10
 EXCERPT_BUDGET = 1_500_000
 """Characters of request/response excerpts on one page; past it, findings show no bodies."""
 
-_STATUS_ORDER = (Status.FAILED, Status.WARNING, Status.PASSED, Status.SKIPPED)
-_MARK = {Status.FAILED: "✗", Status.WARNING: "!", Status.PASSED: "✓", Status.SKIPPED: "–"}
+_STATUS_ORDER = (Status.FAILED, Status.WARNING, Status.INCONCLUSIVE, Status.PASSED, Status.SKIPPED)
+"""Worst first: a cell shows its worst status; inconclusive (no evidence) ranks above passed."""
+_MARK = {
+    Status.FAILED: "✗",
+    Status.WARNING: "!",
+    Status.INCONCLUSIVE: "?",
+    Status.PASSED: "✓",
+    Status.SKIPPED: "–",
+}
 
 _CSS = """
 :root{--fail:#b3261e;--fail-bg:#fde7e5;--warn:#8a5a00;--warn-bg:#fff2cc;--pass:#1e6b34;
---pass-bg:#e3f4e7;--skip:#555;--skip-bg:#eceff1;--line:#d5d8dc}
+--pass-bg:#e3f4e7;--skip:#555;--skip-bg:#eceff1;--inc:#5b3a8c;--inc-bg:#efe7fb;--line:#d5d8dc}
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
 max-width:1400px;padding:16px 24px;color:#1b1f23;background:#fff}
@@ -56,12 +64,15 @@ table{border-collapse:collapse}
 .s-warning{background:var(--warn-bg);color:var(--warn)}
 .s-passed{background:var(--pass-bg);color:var(--pass)}
 .s-skipped{background:var(--skip-bg);color:var(--skip)}
+.s-inconclusive{background:var(--inc-bg);color:var(--inc)}
 .legend{color:#555;font-size:12px}
 #filters{display:flex;gap:16px;align-items:center;margin:8px 0;flex-wrap:wrap}
 .result{border:1px solid var(--line);border-left-width:6px;border-radius:4px;padding:8px 12px;
 margin:8px 0;background:#fff;color:#1b1f23}
 .result.s-failed{border-left-color:var(--fail)}.result.s-warning{border-left-color:var(--warn)}
 .result.s-passed{border-left-color:var(--pass)}.result.s-skipped{border-left-color:var(--skip)}
+.result.s-inconclusive{border-left-color:var(--inc)}
+.reasons{margin:4px 0;padding-left:20px;color:#444}
 .badge{display:inline-block;min-width:64px;text-align:center;border-radius:10px;
 padding:0 8px;margin-right:6px;font-size:12px}
 .desc,.stats,.more{margin:4px 0;color:#444}
@@ -123,7 +134,9 @@ _CSP = (
 
 
 def _e(text: object) -> str:
-    return html.escape(xml_safe(str(text)), quote=True)
+    # inert first (control, bidi and invisible characters as visible escapes: U+202E must
+    # not turn "exe.txt" into "txt.exe" on the page), then HTML-escaped
+    return html.escape(inert(str(text), newlines=True), quote=True)
 
 
 def render_html(run: RunResult, *, redactor: Redactor | None = None) -> str:
@@ -248,8 +261,9 @@ class _Page:
             f'<thead><tr><th rowspan="2">operation</th>{head1}</tr><tr>{head2}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>"
             '<p class="legend">Each cell: the checks of one family for one operation in one '
-            "content type, coloured by the worst status; ✗ failed, ! warning, ✓ passed, "
-            "– skipped. Click a cell to jump to its checks.</p></section>"
+            "content type, coloured by the worst status; ✗ failed, ! warning, ? inconclusive "
+            "(exercised, nothing to judge), ✓ passed, – skipped. Click a cell to jump to its "
+            "checks.</p></section>"
         )
 
     def _cell(self, results: list[CheckResult]) -> str:
@@ -303,6 +317,15 @@ class _Page:
         parts.append(f'<p class="stats">{_e(stats)}</p>')
         if status is Status.SKIPPED:
             parts.append(f'<p class="desc">Skipped: {_e(skip_reason(result))}</p>')
+        if result.inconclusive:
+            ranked = sorted(result.inconclusive.items(), key=lambda item: -item[1])
+            items = "".join(f"<li>{_e(reason)} ({count}×)</li>" for reason, count in ranked)
+            head = (
+                "Inconclusive: exercised, but nothing to judge"
+                if status is Status.INCONCLUSIVE
+                else "Also inconclusive in some exchanges"
+            )
+            parts.append(f'<p class="desc">{head}:</p><ul class="reasons">{items}</ul>')
         ordered = sorted(result.findings, key=lambda f: f.severity is not Severity.VIOLATION)
         for finding in ordered[:MAX_FINDINGS_PER_RESULT]:
             parts.append(self._finding(finding, result.count_of(finding)))

@@ -5,7 +5,13 @@ The layout is the one Jenkins, GitLab and GitHub test reporters read (the Ant/Je
 content type, each check a ``<testcase classname="diglot.<operation>.<content_type>"
 name="<check>">``. A failed check carries ``<failure>`` with every kept finding's text; a
 warning passes and its text goes to ``<system-out>``; a skipped check carries ``<skipped>``
-with the reason. Run-level errors become one ``diglot.run`` test case with ``<error>``.
+with the reason. An inconclusive check (exercised, but nothing to judge) is no pass either:
+JUnit has no such outcome, so it is a ``<skipped type="inconclusive" message="inconclusive:
+REASON">`` whose text lists every reason with its count, counted in the suite's
+``skipped``. Run-level errors become one ``diglot.run`` test case with ``<error>``.
+
+Every name, message and text is inert (``diglot._display``): a CI view shows it, a CI log
+may print it, and XML could not even carry some of the characters a server sends.
 """
 
 from __future__ import annotations
@@ -14,10 +20,10 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from diglot._display import inert
 from diglot._findings import Severity
 from diglot._results import CheckResult, RunResult, Status
 from diglot.reports._document import prepare
-from diglot.reports._scrub import xml_safe
 
 if TYPE_CHECKING:
     from diglot._redact import Redactor
@@ -47,10 +53,16 @@ def finding_text(result: CheckResult, *, limit: int = MAX_FAILURE_TEXT) -> str:
         blocks.append(text)
     if result.omitted:
         blocks.append(f"… {result.omitted} more distinct findings not kept (see report.json).")
-    text = "\n\n".join(blocks)
+    text = inert("\n\n".join(blocks), newlines=True)
     if len(text) > limit:
         text = f"{text[:limit]}\n… {len(text) - limit} more characters (see report.json)"
     return text
+
+
+def inconclusive_text(result: CheckResult) -> str:
+    """Every reason ``result`` had nothing to judge, with its count, one per line."""
+    ranked = sorted(result.inconclusive.items(), key=lambda item: -item[1])
+    return "\n".join(f"{count}× {inert(reason)}" for reason, count in ranked)
 
 
 def render_junit(run: RunResult, *, redactor: Redactor | None = None) -> bytes:
@@ -84,11 +96,11 @@ def _render(run: RunResult) -> str:
     for index, (name, results) in enumerate(suites.items()):
         counts = {status: sum(r.status is status for r in results) for status in Status}
         suite = etree.SubElement(root, "testsuite")
-        suite.set("name", name)
+        suite.set("name", inert(name))
         suite.set("tests", str(len(results)))
         suite.set("failures", str(counts[Status.FAILED]))
         suite.set("errors", "0")
-        suite.set("skipped", str(counts[Status.SKIPPED]))
+        suite.set("skipped", str(counts[Status.SKIPPED] + counts[Status.INCONCLUSIVE]))
         suite.set("time", "0")
         suite.set("timestamp", timestamp)
         suite.set("id", str(index))
@@ -110,9 +122,11 @@ def _render(run: RunResult) -> str:
         case.set("classname", "diglot.run")
         case.set("name", "run errors")
         error = etree.SubElement(case, "error")
-        error.set("message", xml_safe(run.errors[0]))
+        error.set("message", inert(run.errors[0], limit=MAX_MESSAGE))
         error.set("type", "diglot.run")
-        error.text = xml_safe("\n".join(run.errors))
+        error.text = inert(
+            "\n".join(inert(e) for e in run.errors), limit=MAX_FAILURE_TEXT, newlines=True
+        )
     body = etree.tostring(root, encoding="unicode", pretty_print=True)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body
 
@@ -127,29 +141,33 @@ def _properties(suite: etree._Element, run: RunResult) -> None:
     ):
         prop = etree.SubElement(properties, "property")
         prop.set("name", name)
-        prop.set("value", xml_safe(value))
+        prop.set("value", inert(value))
 
 
 def _testcase(suite: etree._Element, classname: str, result: CheckResult) -> None:
     case = etree.SubElement(suite, "testcase")
-    case.set("classname", classname)
-    case.set("name", result.check)
+    case.set("classname", inert(classname))
+    case.set("name", inert(result.check))
     case.set("time", "0")
     status = result.status
     if status is Status.SKIPPED:
         skipped = etree.SubElement(case, "skipped")
-        skipped.set("message", xml_safe(skip_reason(result)))
+        skipped.set("message", inert(skip_reason(result), limit=MAX_MESSAGE))
+    elif status is Status.INCONCLUSIVE:
+        skipped = etree.SubElement(case, "skipped")
+        skipped.set("type", "inconclusive")
+        reason = inert(result.inconclusive_reason, limit=MAX_MESSAGE)
+        skipped.set("message", f"inconclusive: {reason}")
+        skipped.text = inconclusive_text(result)
     elif status is Status.FAILED:
         first = next(f for f in result.findings if f.severity is Severity.VIOLATION)
-        message = first.message
-        if len(message) > MAX_MESSAGE:
-            message = message[:MAX_MESSAGE] + "…"
+        message = inert(first.message, limit=MAX_MESSAGE)
         if len(result.findings) > 1 or result.omitted:
             message += f" (and {len(result.findings) - 1 + result.omitted} more findings)"
         failure = etree.SubElement(case, "failure")
-        failure.set("message", xml_safe(message))
-        failure.set("type", first.check)
-        failure.text = xml_safe(finding_text(result))
+        failure.set("message", message)
+        failure.set("type", inert(first.check))
+        failure.text = finding_text(result)
     elif status is Status.WARNING:
         out = etree.SubElement(case, "system-out")
-        out.text = xml_safe(finding_text(result))
+        out.text = finding_text(result)

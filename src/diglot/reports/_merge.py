@@ -19,7 +19,8 @@ def merge(runs: Sequence[RunResult]) -> RunResult:
     Results for the same operation × content type × check are combined: exchanges and
     occurrences summed, findings regrouped by signature (their counts added), the cap on
     distinct findings applied again. A check skipped in one shard but run in another counts
-    as run. Timings span from the earliest start to the latest end; each shard's seed,
+    as run; one inconclusive in one shard and judged in another is judged (its reasons for
+    being inconclusive are summed and kept). Timings span from the earliest start to the latest end; each shard's seed,
     start, duration and requests are kept under ``options["merged"]``.
 
     Args:
@@ -78,6 +79,12 @@ def _combine(parts: list[CheckResult]) -> CheckResult:
     first = parts[0]
     ran = [part for part in parts if part.exchanges > 0 and not part.skip_reason]
     reasons = dict.fromkeys(part.skip_reason for part in parts if part.skip_reason)
+    inconclusive: dict[str, int] = {}
+    for part in parts:
+        for reason, count in part.inconclusive.items():
+            inconclusive[reason] = inconclusive.get(reason, 0) + count
+    # A check inconclusive in one shard and judged in another has exchanges, so it is
+    # passed (or worse); its reasons are kept all the same.
     result = CheckResult(
         operation=first.operation,
         content_type=first.content_type,
@@ -86,6 +93,7 @@ def _combine(parts: list[CheckResult]) -> CheckResult:
         description=next((part.description for part in parts if part.description), ""),
         exchanges=sum(part.exchanges for part in parts),
         skip_reason="" if ran else "; ".join(reasons),
+        inconclusive=inconclusive,
     )
     for part in parts:
         for finding in part.findings:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from diglot._display import cap as cap_text
 from diglot._parsing import BodyProblem, parse_json
 from diglot._redact import REDACTED, Redactor
 from diglot.specs import _safexml as safexml
@@ -26,7 +27,17 @@ BODY_LIMIT = 4096
 """Characters of a request or response body kept in a report; the rest is counted."""
 
 TEXT_LIMIT = 4096
-"""Characters of a finding's expected / actual value kept in a report."""
+"""Characters of a finding's expected / actual value, message or a run error kept in a report."""
+NAME_LIMIT = 256
+"""Characters of an operation id, check id, content type, method, header name or account."""
+SHORT_LIMIT = 1024
+"""Characters of a location, a description, a skip reason or an inconclusive reason."""
+URL_LIMIT = 8192
+"""Characters of a URL (a longer one gets no curl line: see ``Request.to_curl``)."""
+HEADER_LIMIT = 4096
+"""Characters of one header value."""
+REASONS_KEPT = 50
+"""Distinct inconclusive reasons kept per result; the rest are counted under one."""
 
 SECRET_HEADERS = frozenset(
     {
@@ -40,6 +51,7 @@ SECRET_HEADERS = frozenset(
 )
 """Headers whose value is a credential: always replaced, whatever it looks like."""
 
+OTHER_REASONS = "(other reasons)"
 _SECRET_OPTION = re.compile(r"token|secret|password|authorization|credential", re.IGNORECASE)
 _DECLARATION = re.compile(r"\s*(<\?xml[^>]*\?>)\s*")
 _MARKER = re.compile(r"\n… (\d+) more bytes\Z")
@@ -64,15 +76,38 @@ class Scrubber:
         self.redactor = redactor if redactor is not None else Redactor()
 
     def text(self, text: str, *, limit: int | None = None) -> str:
-        """Redact ``text``, then cut it at ``limit`` characters with a count of the rest."""
-        return cap(self.redactor.text(text), limit) if limit else self.redactor.text(text)
+        """Redact ``text``, then cut it at ``limit`` characters, saying how many were cut.
+
+        Redacting first: a cut could leave half a token that no pattern recognises.
+        Idempotent, so a report read back and written again is the same report.
+        """
+        return cap_text(self.redactor.text(text), limit)
 
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
-        """Credential headers replaced outright; every other value redacted as text."""
+        """Credential headers replaced outright; every other value redacted as text, capped."""
         return {
-            self.text(name): REDACTED if name.lower() in SECRET_HEADERS else self.text(value)
+            self.text(name, limit=NAME_LIMIT): REDACTED
+            if name.lower() in SECRET_HEADERS
+            else self.text(value, limit=HEADER_LIMIT)
             for name, value in headers.items()
         }
+
+    def reasons(self, reasons: Mapping[str, int]) -> dict[str, int]:
+        """Inconclusive reasons with their counts: redacted, capped, at most ``REASONS_KEPT``.
+
+        The rest are counted under ``OTHER_REASONS``. Idempotent.
+        """
+        merged: dict[str, int] = {}
+        for reason, count in reasons.items():
+            key = reason if reason == OTHER_REASONS else self.text(reason, limit=SHORT_LIMIT)
+            merged[key] = merged.get(key, 0) + count
+        other = merged.pop(OTHER_REASONS, 0)
+        ranked = sorted(merged.items(), key=lambda item: -item[1])
+        kept = dict(ranked[:REASONS_KEPT])
+        other += sum(count for _, count in ranked[REASONS_KEPT:])
+        if other:
+            kept[OTHER_REASONS] = other
+        return kept
 
     def raw_body(self, body: bytes) -> str:
         """A body as text, redacted, neither reformatted nor cut (the curl line needs it whole)."""

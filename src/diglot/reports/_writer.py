@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import tempfile
 import time
@@ -12,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from diglot._display import json_text
 from diglot.errors import ReportError, UsageError
 from diglot.reports._document import build, to_json
 from diglot.reports._html import _Page
@@ -50,7 +50,8 @@ def render_all(
     document = to_json(run, redactor=redactor)
     clean = build(document)
     renderers = {
-        "json": lambda: json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+        # the exact data, with every control, bidi or separator character as a \u escape
+        "json": lambda: json_text(document, indent=2) + "\n",
         "junit": lambda: _render_junit(clean),
         "html": lambda: _Page(clean).render(),
         "md": lambda: _render_markdown(clean),
