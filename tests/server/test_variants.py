@@ -41,7 +41,7 @@ def xml_data(element: etree._Element) -> Any:
     name = etree.QName(element).localname
     if name in LISTS:
         return [xml_data(child) for child in element]
-    if element.get(f"{{{XSI}}}nil") == "true":
+    if element.get(f"{{{XSI}}}nil") in ("true", "1"):  # an XML Schema boolean
         return None
     if len(element) == 0:
         return element.text or ""
@@ -145,6 +145,24 @@ def xml_utf16(variant: httpx.Client, faithful: httpx.Client) -> None:
     assert "<groupName>Équipe Lyon</groupName>" in text
     assert variant.get("/groups").headers["content-type"] == "application/json; charset=utf-8"
     same_everywhere(variant, faithful)
+
+
+def xml_nil_one(variant: httpx.Client, faithful: httpx.Client) -> None:
+    body = variant.get("/groups", params={"count": "3"}, headers=XML).content
+    assert b'<previousUri i:nil="1"/>' in body
+    assert b'i:nil="true"' not in body
+    same_everywhere(variant, faithful, count="3")
+
+
+def xml_extra_namespaces(variant: httpx.Client, faithful: httpx.Client) -> None:
+    root = xml_of(variant.get("/groups", params={"count": "3"}, headers=XML))
+    assert root.nsmap == {
+        None: NS,
+        "i": XSI,
+        "xsi": XSI,
+        "xsd": "http://www.w3.org/2001/XMLSchema",
+    }
+    same_everywhere(variant, faithful, count="3")
 
 
 def xml_nils_omitted(variant: httpx.Client, faithful: httpx.Client) -> None:
@@ -321,6 +339,31 @@ def entry_success(variant: httpx.Client, faithful: httpx.Client) -> None:
     assert created[1]["errorDetails"]["errorCode"] == "INVALID_GROUP_NAME"
 
 
+def names_nfd(variant: httpx.Client, faithful: httpx.Client) -> None:
+    data, xml = both(variant)
+    names = [g["groupName"] for g in data["groups"]]
+    assert "E\u0301quipe Lyon" in names
+    assert "Équipe Lyon" not in names
+    assert [g["groupName"] for g in xml["groups"]] == names
+    users = [u["userName"] for g in data["groups"] for u in g.get("users", [])]
+    assert "Zoe\u0308 Lefe\u0300vre" in users
+    nfc = json.loads(unicodedata.normalize("NFC", json.dumps([data, xml], ensure_ascii=False)))
+    assert nfc == both(faithful)
+    created = variant.post("/groups", json={"groups": [{"groupName": "Café"}]}).json()
+    assert created["groups"][0]["groupName"] == "Cafe\u0301"
+
+
+def new_users_active(variant: httpx.Client, faithful: httpx.Client) -> None:
+    users = {"newUsers": [{"userName": "Active One", "email": "active@example.com"}]}
+    created = variant.post("/users", json=users).json()["newUsers"][0]
+    assert created["userStatus"] == "Active"
+    expected = faithful.post("/users", json=users).json()["newUsers"][0]
+    assert expected["userStatus"] == "ActivationSent"
+    again = variant.post("/users", json=users).json()["newUsers"][0]
+    assert again["errorDetails"]["errorCode"] == "USER_ALREADY_EXISTS_IN_ACCOUNT"
+    same_everywhere(variant, faithful)
+
+
 def upper_case_guids(variant: httpx.Client, faithful: httpx.Client) -> None:
     data, xml = both(variant)
     users = [u for g in data["groups"] for u in g.get("users", [])]
@@ -438,6 +481,10 @@ def link_query_style(variant: httpx.Client, faithful: httpx.Client) -> None:
     assert get_json(variant, **spaced)["nextUri"].endswith(
         "/groups?count=2&search_text=+&start_position=4"
     )
+    accented = {"count": "1", "start_position": "1", "search_text": "é"}
+    assert get_json(variant, **accented)["previousUri"].endswith(
+        "/groups?count=1&search_text=%c3%a9&start_position=0"
+    )
     assert get_json(faithful, **spaced)["nextUri"].endswith(
         "/groups?start_position=4&count=2&search_text=%20"
     )
@@ -551,6 +598,15 @@ def charset_upper(variant: httpx.Client, faithful: httpx.Client) -> None:
         "application/json;charset=UTF-8",
         "application/xml;charset=UTF-8",
         "application/xml;charset=UTF-8",
+    )
+    same_everywhere(variant, faithful)
+
+
+def charset_quoted(variant: httpx.Client, faithful: httpx.Client) -> None:
+    assert _content_types(variant) == (
+        'application/json; charset="utf-8"',
+        'application/xml; charset="utf-8"',
+        'application/xml; charset="utf-8"',
     )
     same_everywhere(variant, faithful)
 

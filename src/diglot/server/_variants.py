@@ -45,6 +45,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from diglot.errors import UsageError
+from diglot.server import _xml
 from diglot.server._http import ApiError, Json
 from diglot.server._seed import SEED_TIME
 from diglot.server._xml import ITEMS, OBJECTS, XmlStyle
@@ -282,6 +283,24 @@ def _upper_guids(answer: Answer, shape: str, node: dict[str, Json]) -> dict[str,
     }
 
 
+_NAME_FIELDS = frozenset({"groupName", "userName"})
+
+
+def _decomposed_names(answer: Answer, shape: str, node: dict[str, Json]) -> dict[str, Json]:
+    return {
+        key: unicodedata.normalize("NFD", value)
+        if key in _NAME_FIELDS and isinstance(value, str)
+        else value
+        for key, value in node.items()
+    }
+
+
+def _active_new_users(answer: Answer, shape: str, node: dict[str, Json]) -> dict[str, Json]:
+    if shape == "newUser" and node.get("userStatus") == "ActivationSent":
+        return {**node, "userStatus": "Active"}
+    return node
+
+
 _TIMESTAMP = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{3})\d*Z")
 _TIMESTAMP_FIELDS = frozenset({"createdDateTime", "created", "modified", "lastModifiedOn"})
 
@@ -350,6 +369,9 @@ def _query_only(answer: Answer, key: str, link: str) -> str:
     return "?" + link.partition("?")[2]
 
 
+_PERCENT = re.compile("%[0-9A-F]{2}")
+
+
 def _query_style(answer: Answer, key: str, link: str) -> str:
     path, _, query = link.partition("?")
     asked = answer.request.query_params
@@ -359,7 +381,8 @@ def _query_style(answer: Answer, key: str, link: str) -> str:
         if name != "count" or "count" in asked
     ]
     params.sort(key=lambda param: param[0] == "start_position")  # the filters first
-    return f"{path}?{urlencode(params, quote_via=quote_plus)}"
+    written = urlencode(params, quote_via=quote_plus)
+    return f"{path}?{_PERCENT.sub(lambda m: m[0].lower(), written)}"
 
 
 def _digits(value: Json) -> int | None:
@@ -640,6 +663,23 @@ _TABLE: tuple[Variant, ...] = (
         middleware=(Middleware(_RewriteHeaders, rewrite=_content_type(_utf16_xml)),),
     ),
     Variant(
+        "xml-nil-one",
+        'XML writes nil as i:nil="1" instead of i:nil="true"',
+        'xsi:nil is an XML Schema boolean, whose lexical forms are "true" and "1" alike',
+        xml_style=lambda style: replace(style, nil_value="1"),
+    ),
+    Variant(
+        "xml-extra-namespaces",
+        "the XML root also declares xmlns:xsd and xmlns:xsi beside xmlns:i, as XmlSerializer "
+        "writes them (nil may then come as xsi:nil)",
+        "the examples fix the namespaces, not which prefixes are declared; a prefix is only a "
+        "name for its namespace",
+        xml_style=lambda style: replace(
+            style,
+            extra_namespaces={"xsd": "http://www.w3.org/2001/XMLSchema", "xsi": _xml.XSI},
+        ),
+    ),
+    Variant(
         "xml-nils-omitted",
         "XML leaves out a nil element (nextUri, previousUri at the ends) instead of writing "
         'i:nil="true"',
@@ -711,6 +751,22 @@ _TABLE: tuple[Variant, ...] = (
         answer=_each(_success_entries),
     ),
     Variant(
+        "names-nfd",
+        "groupName and userName are written in Unicode normalization form D (É as E and a "
+        "combining acute accent)",
+        "canonically equivalent text is the same text (Unicode conformance C6); the "
+        "documentation fixes no normalization form",
+        answer=_each(_decomposed_names),
+    ),
+    Variant(
+        "new-users-active",
+        "new users come out with userStatus Active instead of ActivationSent (an account that "
+        "needs no activation)",
+        "userStatus is one of the documented enumeration; whether activation is needed is the "
+        "account's setting",
+        answer=_each(_active_new_users),
+    ),
+    Variant(
         "upper-case-guids",
         "userId, uri, signingGroupId, createdBy and modifiedBy write their GUIDs in upper case",
         "GUIDs are case-insensitive (RFC 4122 reads either case); the documentation only says GUID",
@@ -771,10 +827,11 @@ _TABLE: tuple[Variant, ...] = (
     ),
     Variant(
         "link-query-style",
-        "link queries put the filters first and start_position last, write spaces as +, and "
-        "carry count only when the request did",
+        "link queries put the filters first and start_position last, write spaces as + and "
+        "percent-encodings in lower case (%c3%a9), and carry count only when the request did",
         "the form of the URIs is not documented; query parameters are unordered, + is a space "
-        "in a query, and an absent count is the same default on the next page",
+        "in a query, percent-encodings are case-insensitive (RFC 3986 section 2.1), and an "
+        "absent count is the same default on the next page",
         answer=_links(_query_style),
     ),
     Variant(
@@ -829,6 +886,15 @@ _TABLE: tuple[Variant, ...] = (
         "and whitespace around ; is optional (RFC 9110)",
         middleware=(
             Middleware(_RewriteHeaders, rewrite=_content_type(lambda m: f"{m};charset=UTF-8")),
+        ),
+    ),
+    Variant(
+        "charset-quoted",
+        'Content-Type\'s charset is a quoted string: application/json; charset="utf-8"',
+        "a media type parameter's value is a token or a quoted string, the same value "
+        "(RFC 9110 section 5.6.6)",
+        middleware=(
+            Middleware(_RewriteHeaders, rewrite=_content_type(lambda m: f'{m}; charset="utf-8"')),
         ),
     ),
     Variant(

@@ -119,6 +119,9 @@ class XmlStyle:
         escape: escape ``&`` in text (False: malformed XML; a fault).
         prefix: the DocuSign namespace's prefix; None declares it as the default namespace.
         nil_prefix: the prefix of the XML Schema instance namespace (``i`` as in the examples).
+        nil_value: the value of the nil attribute: ``true``, or ``1`` (XML Schema's other
+            lexical form of the same boolean).
+        extra_namespaces: prefix -> namespace, declared on the root though unused.
         pretty: indent the elements, one per line.
         declaration: the XML declaration written first; None writes none.
         encoding: the character encoding of the bytes (the declaration must name it, or be
@@ -135,6 +138,8 @@ class XmlStyle:
     escape: bool = True
     prefix: str | None = None
     nil_prefix: str = "i"
+    nil_value: str = "true"
+    extra_namespaces: Mapping[str, str] = field(default_factory=dict)
     pretty: bool = False
     declaration: str | None = DECLARATION
     encoding: str = "utf-8"
@@ -144,7 +149,8 @@ class XmlStyle:
 def render(shape: str, body: Node, style: XmlStyle | None = None) -> bytes:
     """Write ``body`` as the XML element ``shape``, with the declaration, in UTF-8."""
     style = style or XmlStyle()
-    nsmap: dict[str | None, str] = {style.nil_prefix: XSI}
+    nsmap: dict[str | None, str] = dict(style.extra_namespaces.items())
+    nsmap[style.nil_prefix] = XSI
     if style.namespace:
         nsmap[style.prefix] = NS
     root = etree.Element(_name(style.root_names.get(shape, shape), style), nsmap=nsmap)
@@ -195,7 +201,7 @@ def _fill(element: etree._Element, shape: str, body: Node, style: XmlStyle) -> N
         value = body[name]
         child = etree.SubElement(element, _name(name, style))
         if value is None:
-            child.set(f"{{{XSI}}}nil" if style.nil_in_xsi else "nil", "true")
+            child.set(f"{{{XSI}}}nil" if style.nil_in_xsi else "nil", style.nil_value)
         elif isinstance(value, str):
             child.text = _text(value, style)
         elif isinstance(value, list):
