@@ -118,3 +118,41 @@ def test_merge_of_an_invalid_shard_names_it(tmp_path, report, capsys):
 def test_merge_refuses_format_options(report, capsys):
     assert main(["report", "merge", str(report), "--format", "md"]) == ExitCode.USAGE
     assert "--output-dir" in capsys.readouterr().err
+
+
+HOSTILE = "\x1b]52;c;dG91Y2g=\x07\n::add-mask::x\u202e\x00"
+
+
+def test_control_characters_in_names_of_an_edited_report_render_everywhere(
+    tmp_path, capsys, junit_schema
+):
+    # control characters in a check or an operation name used to crash --format junit (exit 4)
+    document: Any = to_json(make_run())
+    document["results"][0]["check"] = f"schema.body{HOSTILE}"
+    document["results"][0]["operation"] = f"listGroups{HOSTILE}"
+    document["target"] = f"http://127.0.0.1:8123/restapi/{HOSTILE}"
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(document), "utf-8")
+    for fmt in ("junit", "html", "md", "json"):
+        assert main(["report", str(path), "--format", fmt]) == ExitCode.OK, fmt
+        out = capsys.readouterr().out
+        for raw in ("\x1b", "\x00", "\u202e"):
+            assert raw not in out, (fmt, raw)
+        assert not [line for line in out.splitlines() if line.lstrip().startswith("::")], fmt
+        if fmt == "junit":
+            assert junit_schema.validate(etree.fromstring(out.encode()))
+            assert "schema.body\\x1b]52;c;dG91Y2g=\\x07\\n::add-mask::x\\u202e\\x00" in out
+
+
+def test_an_edited_report_with_a_crafted_method_is_a_clear_usage_error(tmp_path, capsys):
+    document: Any = to_json(make_run())
+    document["results"][1]["findings"][0]["request"]["method"] = "GET;touch /tmp/pwned\n::x"
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(document), "utf-8")
+    assert main(["report", str(path), "--format", "md"]) == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert (
+        "edited.json is not a valid diglot report: at /results/1/findings/0/request/method" in err
+    )
+    assert "\n::x" not in err  # the file's text is quoted inert
+    assert "Traceback" not in err
