@@ -14,7 +14,7 @@ from pathlib import Path
 from benchmarks._harness import Row, at_least, at_most, median
 from benchmarks._server import served, server_process
 from diglot.server import DEFAULT_ACCOUNT_ID
-from diglot.specs import bundled_file
+from diglot.specs import exported_openapi
 
 BIN = Path(sys.executable).parent
 SEED = 20240611
@@ -87,7 +87,7 @@ def schemathesis_run(base_url: str, max_examples: int) -> Outcome:
     """``schemathesis run --checks all`` on diglot's OpenAPI document against ``base_url``."""
     with tempfile.TemporaryDirectory() as tmp:
         openapi = Path(tmp) / "openapi.json"
-        openapi.write_bytes(bundled_file("openapi.json"))
+        openapi.write_bytes(exported_openapi())
         config = Path(tmp) / "schemathesis.toml"
         config.write_text(f'[parameters]\n"path.accountId" = "{DEFAULT_ACCOUNT_ID}"\n')
         before = served(base_url)
