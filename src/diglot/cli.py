@@ -44,7 +44,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("diglot.server._cli", "run the embedded reference server"),
     "spec": ("diglot.specs._cli", "print the OpenAPI document or the XML Schema"),
     "report": ("diglot.reports._cli", "re-render or merge report.json files"),
-    "selftest": ("diglot._selftest", "run every reference-server fault and print the score"),
+    "selftest": (
+        "diglot._selftest",
+        "run every reference-server fault and variant and print both scores",
+    ),
 }
 
 
