@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``diglot`` console script."""
+    from diglot._display import inert
     from diglot.errors import DiglotError, TargetUnreachable
 
     parser = build_parser()
@@ -86,10 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return command.execute(args)
     except TargetUnreachable as exc:
-        print(f"diglot: target unusable: {exc}", file=sys.stderr)
+        print(f"diglot: target unusable: {inert(str(exc), newlines=True)}", file=sys.stderr)
         return ExitCode.UNREACHABLE
     except DiglotError as exc:
-        print(f"diglot: error: {exc}", file=sys.stderr)
+        print(f"diglot: error: {inert(str(exc), newlines=True)}", file=sys.stderr)
         return ExitCode.USAGE
     except KeyboardInterrupt:
         print("diglot: interrupted", file=sys.stderr)
@@ -98,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("DIGLOT_DEBUG"):
             raise
         print(
-            f"diglot: internal error: {type(exc).__name__}: {exc}\n"
+            f"diglot: internal error: {type(exc).__name__}: {inert(str(exc), newlines=True)}\n"
             "This is a bug in diglot. Re-run with DIGLOT_DEBUG=1 for a traceback and report it.",
             file=sys.stderr,
         )
