@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis.strategies import SearchStrategy
 
 from benchmarks._harness import Row, at_least, median
-from diglot._exchange import Case, CaseKind
+from diglot.model import Case, CaseKind
 from diglot.server import DEFAULT_ACCOUNT_ID
 from diglot.specs import Spec, load_spec
 from diglot.strategies import Names, from_operation

@@ -7,11 +7,11 @@ import json
 from collections.abc import Callable
 
 from benchmarks._harness import Row, at_most, per_call
-from diglot._exchange import Case, Exchange, Request, Response
-from diglot._transport import Transport
 from diglot.contracts import Observation, run_single_checks
+from diglot.model import Case, Exchange, Request, Response
 from diglot.server import DEFAULT_ACCOUNT_ID, running
 from diglot.specs import Spec, load_spec
+from diglot.transport._client import Transport
 
 MEDIA = {"json": "application/json", "xml": "application/xml"}
 TARGETS_MS = {

@@ -10,10 +10,9 @@ from datetime import UTC, datetime
 import pytest
 from rich.console import Console as RichConsole
 
-from diglot._exchange import Request
-from diglot._findings import Family, Finding, Severity
-from diglot._output import Console
-from diglot._results import CheckResult, RunResult
+from diglot.cli._console import Console
+from diglot.engine._results import CheckResult, RunResult
+from diglot.model import Family, Finding, Request, Severity
 
 PAYLOAD = (
     "\x1b]52;c;dG91Y2ggfi9wd25lZA==\x07"  # OSC 52: the clipboard

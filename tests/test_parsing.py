@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from diglot._parsing import MAX_JSON_DEPTH, BodyProblem, parse_json, parse_xml
 from diglot.specs._safexml import parser as safe_parser
+from diglot.transport._bodies import MAX_JSON_DEPTH, BodyProblem, parse_json, parse_xml
 from tests.hostile.server import Sentinel
 
 NS = "http://www.docusign.com/restapi"

@@ -209,7 +209,7 @@ def test_the_plugin_is_inert_when_unused(pytester: pytest.Pytester) -> None:
 
         def test_plain():
             assert "diglot.server" not in sys.modules
-            assert "diglot.runner" not in sys.modules
+            assert "diglot.engine._run" not in sys.modules
             assert not [t for t in threading.enumerate() if t.name.startswith("diglot")]
         """
     )
@@ -319,8 +319,8 @@ def test_parametrize_is_exported_lazily() -> None:
 def test_failure_message_lists_each_check_with_its_family_and_evidence() -> None:
     from datetime import UTC, datetime
 
-    from diglot._pytest_api import _properties, failure_message
-    from diglot._results import CheckResult, RunResult
+    from diglot.engine._results import CheckResult, RunResult
+    from diglot.plugin._api import _properties, failure_message
 
     def finding(check: str, family: diglot.Family, severity: diglot.Severity) -> diglot.Finding:
         request = diglot.Request("GET", "http://h/restapi/v2.1/accounts/a/groups", {}, b"")
@@ -364,11 +364,11 @@ def test_failure_message_lists_each_check_with_its_family_and_evidence() -> None
 
 
 FAKE_RUN = """
-import diglot.runner
+import diglot.engine._run
 from datetime import UTC, datetime
-from diglot._exchange import Request
-from diglot._findings import Family, Finding, Severity
-from diglot._results import CheckResult, RunResult
+from diglot.model import Request
+from diglot.model import Family, Finding, Severity
+from diglot.engine._results import CheckResult, RunResult
 
 PAYLOAD = "\\x1b]52;c;dG91Y2g=\\x07\\n::add-mask::x\\n##[error]y \\u202e"
 
@@ -390,7 +390,7 @@ def fake_run(config):
     return run
 
 
-diglot.runner.run = fake_run
+diglot.engine._run.run = fake_run
 """
 
 TARGET = ("--diglot-base-url", "http://127.0.0.1:9/restapi", "--diglot-account-id", "a")
@@ -430,8 +430,8 @@ def test_failure_messages_hold_server_text_inert(consumer: pytest.Pytester) -> N
 def test_inconclusive_reason_is_empty_once_anything_was_judged() -> None:
     from datetime import UTC, datetime
 
-    from diglot._pytest_api import inconclusive_reason
-    from diglot._results import CheckResult, RunResult
+    from diglot.engine._results import CheckResult, RunResult
+    from diglot.plugin._api import inconclusive_reason
 
     run = RunResult("t", "a", "0", 5, {}, datetime.now(UTC))
     quiet = CheckResult("listGroups", "json", "semantics.filters", diglot.Family.SEMANTICS)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from diglot._redact import REDACTED, Redactor
+from diglot.transport._redact import REDACTED, Redactor
 
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LXBheWxvYWQ.c2lnbmF0dXJlLXBhcnQ"
 PLAIN = "opaque-Token_1234567890"

@@ -7,11 +7,11 @@ import socket
 
 import pytest
 
-from diglot._config import RunConfig
-from diglot._findings import Severity
-from diglot._results import Status
 from diglot.cli import main
-from diglot.runner import run
+from diglot.engine._options import RunConfig
+from diglot.engine._results import Status
+from diglot.engine._run import run
+from diglot.model import Severity
 from diglot.server import FAULTS
 
 

@@ -10,16 +10,16 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from diglot._exchange import Request
-from diglot._redact import REDACTED
-from diglot._transport import (
+from diglot.errors import TargetUnreachable, UsageError
+from diglot.model import Request
+from diglot.transport._client import (
     DEFAULT_USER_AGENT,
     Limits,
     Transport,
     check_reachable,
     retry_delay,
 )
-from diglot.errors import TargetUnreachable, UsageError
+from diglot.transport._redact import REDACTED
 from tests.hostile.server import Context, HostileServer, Peer, RawRequest, Sentinel
 
 TOKEN = "dgl.T0k3n/+_s3cret-value=42"

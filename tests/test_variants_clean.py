@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from diglot._config import RunConfig
-from diglot._results import RunResult
-from diglot.runner import run
+from diglot.engine._options import RunConfig
+from diglot.engine._results import RunResult
+from diglot.engine._run import run
 from diglot.server import VARIANTS
 
 

@@ -18,9 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from diglot._check import check
-from diglot._exchange import Case, CaseKind, Exchange, Expect, Request, Response
-from diglot._findings import Family, Finding, Severity
-from diglot._results import CheckResult, RunResult, Status
+from diglot.engine._results import CheckResult, RunResult, Status
 from diglot.errors import (
     ContractViolation,
     DiglotError,
@@ -30,9 +28,20 @@ from diglot.errors import (
     UnknownOperation,
     UsageError,
 )
+from diglot.model import (
+    Case,
+    CaseKind,
+    Exchange,
+    Expect,
+    Family,
+    Finding,
+    Request,
+    Response,
+    Severity,
+)
 
 if TYPE_CHECKING:
-    from diglot._pytest_api import parametrize
+    from diglot.plugin._api import parametrize
     from diglot.specs import load_spec
 
 try:
@@ -70,7 +79,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # ``parametrize`` needs pytest: imported on first use, so ``import diglot`` stays cheap
     if name == "parametrize":
-        from diglot._pytest_api import parametrize
+        from diglot.plugin._api import parametrize
 
         return parametrize
     if name == "load_spec":  # compiles the schemas: loaded on first use too

@@ -7,9 +7,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from diglot._display import inert
-from diglot._exchange import Case, Exchange, Expect, Request, Response
-from diglot._findings import Finding, Severity
 from diglot.errors import ContractViolation, UsageError
+from diglot.model import Case, Exchange, Expect, Finding, Request, Response, Severity
 
 
 def check(

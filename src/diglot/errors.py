@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from diglot._findings import Finding
+    from diglot.model import Finding
 
 
 class DiglotError(Exception):

@@ -13,12 +13,12 @@ import unicodedata
 import pytest
 
 from diglot import Case, Exchange, Request, Response, Severity
-from diglot._findings import Family
-from diglot._results import CheckResult, Status
 from diglot.contracts import Observation, run_single_checks
 from diglot.contracts.equivalence import judge_pair
 from diglot.contracts.pagination import judge_link, judge_walk, origin_of, resolve_link
 from diglot.contracts.semantics import text_contains
+from diglot.engine._results import CheckResult, Status
+from diglot.model import Family
 from diglot.specs import load_spec
 
 SPEC = load_spec()

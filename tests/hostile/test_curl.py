@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from diglot._exchange import CURL_BODY_LIMIT, Request
-from diglot._transport import Limits, Transport
+from diglot.model import CURL_BODY_LIMIT, Request
+from diglot.transport._client import Limits, Transport
 from tests.hostile.server import Context, HostileServer, Peer, RawRequest
 
 TOKEN = "dgl.curl-T0k3n/+_value=7"

@@ -19,10 +19,10 @@ import httpx
 import pytest
 from lxml import etree
 
-from diglot._exchange import Request, Response
-from diglot._parsing import BodyProblem, parse_json, parse_xml
-from diglot._redact import REDACTED
-from diglot._transport import Limits, Transport
+from diglot.model import Request, Response
+from diglot.transport._bodies import BodyProblem, parse_json, parse_xml
+from diglot.transport._client import Limits, Transport
+from diglot.transport._redact import REDACTED
 from tests.hostile import catalogue
 from tests.hostile.catalogue import BEHAVIOURS, Behaviour
 from tests.hostile.server import HostileServer

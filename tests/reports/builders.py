@@ -6,9 +6,8 @@ import base64
 import json
 from datetime import UTC, datetime
 
-from diglot._exchange import Request, Response
-from diglot._findings import Family, Finding, Severity
-from diglot._results import CheckResult, RunResult
+from diglot.engine._results import CheckResult, RunResult
+from diglot.model import Family, Finding, Request, Response, Severity
 
 TOKEN = "s3cr3t-Token_4f9a2b7c1d"
 BASE = "http://127.0.0.1:8123/restapi"

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from diglot._exchange import Request, Response
-from diglot._redact import Redactor
-from diglot._results import Status
+from diglot.engine._results import Status
 from diglot.errors import ReportError
+from diglot.model import Request, Response
 from diglot.reports import REPORT_VERSION, from_json, to_json
+from diglot.transport._redact import Redactor
 from tests.reports.builders import INCONCLUSIVE_REASON, TOKEN, make_run
 from tests.reports.conftest import assert_valid_report
 

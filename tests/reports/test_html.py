@@ -4,8 +4,8 @@ import dataclasses
 import html.parser
 import re
 
-from diglot._findings import Family, Severity
-from diglot._results import CheckResult
+from diglot.engine._results import CheckResult
+from diglot.model import Family, Severity
 from diglot.reports import render_html
 from tests.reports.builders import INCONCLUSIVE_REASON, finding, make_run
 

@@ -5,7 +5,7 @@ import re
 
 from lxml import etree
 
-from diglot._results import CheckResult
+from diglot.engine._results import CheckResult
 from diglot.reports import render_junit
 from diglot.reports._junit import finding_text
 from tests.reports.builders import INCONCLUSIVE_REASON, finding, leaky_run, make_run

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from diglot._results import Status
+from diglot.engine._results import Status
 from diglot.reports import render_markdown
 from diglot.reports._markdown import reproduce_command
 from tests.reports.builders import INCONCLUSIVE_REASON, finding, make_run

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from diglot._findings import Severity
-from diglot._results import MAX_EXAMPLES_PER_RESULT, CheckResult, RunResult, Status
+from diglot.engine._results import MAX_EXAMPLES_PER_RESULT, CheckResult, RunResult, Status
 from diglot.errors import ReportError
+from diglot.model import Severity
 from diglot.reports import from_json, merge, to_json
 from tests.reports.builders import INCONCLUSIVE_REASON, finding, make_run
 from tests.reports.conftest import assert_valid_report

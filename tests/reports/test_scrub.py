@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from diglot._redact import REDACTED, Redactor
 from diglot.reports._scrub import BODY_LIMIT, Scrubber, cap, pretty_print, xml_safe
+from diglot.transport._redact import REDACTED, Redactor
 
 TOKEN = "s3cr3t-Token_4f9a2b7c1d"
 

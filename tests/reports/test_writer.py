@@ -6,9 +6,9 @@ import json
 import pytest
 from lxml import etree
 
-from diglot._redact import Redactor
 from diglot.errors import ReportError, UsageError
 from diglot.reports import FILES, ReportWriter, from_json, to_json, write_reports
+from diglot.transport._redact import Redactor
 from tests.reports.builders import TOKEN, leaky_run, make_run
 from tests.reports.conftest import assert_valid_report_file
 

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from diglot._exchange import Case, CaseKind, Expect
+from diglot.model import Case, CaseKind, Expect
 from diglot.server import DEFAULT_ACCOUNT_ID, MAX_BODY_BYTES
 from diglot.specs import load_spec
 from diglot.strategies import Names, explicit_cases, from_operation

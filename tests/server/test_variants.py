@@ -783,7 +783,7 @@ def test_serve_names_the_variant() -> None:
 
 def test_the_server_imports_no_checks_specs_or_strategies() -> None:
     code = (
-        "import sys, diglot.server, diglot.server._cli; "
+        "import sys, diglot.server, diglot.cli.serve; "
         "from diglot.server import create_app, VARIANTS; "
         "[create_app(variant=name) for name in VARIANTS]; "
         "print(sorted(m for m in sys.modules if m.startswith(('diglot.specs', "

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from diglot._types import JSONValue
 from diglot.errors import UnsafeXml, UsageError
+from diglot.model import JSONValue
 from diglot.specs import load_spec
 from diglot.specs._codec import NAMESPACE, XSI
 

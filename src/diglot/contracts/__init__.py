@@ -7,7 +7,7 @@ has an id, a claim, and reports findings with a severity. ``CHECKS`` lists them 
 from __future__ import annotations
 
 from diglot.contracts import equivalence, pagination, protocol, schema, semantics
-from diglot.contracts._base import CHECKS, CheckInfo, Observation, run_single_checks
+from diglot.contracts._registry import CHECKS, CheckInfo, Observation, run_single_checks
 
 __all__ = [
     "CHECKS",

@@ -5,9 +5,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 
-from diglot._findings import Family
-from diglot._types import JSONValue
-from diglot.contracts._base import CheckInfo, Observation, pointer, register, show
+from diglot.contracts._registry import CheckInfo, Observation, pointer, register, show
+from diglot.model import Family, JSONValue
 
 MAX_DIFFERENCES = 10
 

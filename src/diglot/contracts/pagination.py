@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from diglot._findings import Family, Severity
-from diglot._types import JSONValue
-from diglot.contracts._base import CheckInfo, Observation, check, register, show
+from diglot.contracts._registry import CheckInfo, Observation, check, register, show
+from diglot.model import Family, JSONValue, Severity
 
 PAGED = frozenset({"listGroups"})
 

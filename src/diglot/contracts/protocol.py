@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from diglot._exchange import Expect
-from diglot._findings import Family, Severity
-from diglot.contracts._base import RESTAPI_NS, CheckInfo, Observation, check, register, show
+from diglot.contracts._registry import RESTAPI_NS, CheckInfo, Observation, check, register, show
+from diglot.model import Expect, Family, Severity
 
 register(
     CheckInfo(

@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from diglot._findings import Family, Severity
-from diglot._types import JSONValue
-from diglot.contracts._base import (
+from diglot.contracts._registry import (
     RESTAPI_NS,
     CheckInfo,
     Observation,
@@ -21,6 +19,7 @@ from diglot.contracts._base import (
     register,
     show,
 )
+from diglot.model import Family, JSONValue, Severity
 from diglot.specs._model import SchemaError
 from diglot.specs._schemas import CompiledSchema
 

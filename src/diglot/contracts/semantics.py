@@ -5,9 +5,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 
-from diglot._findings import Family, Severity
-from diglot._types import JSONValue
-from diglot.contracts._base import CheckInfo, Observation, check, pointer, register, show
+from diglot.contracts._registry import CheckInfo, Observation, check, pointer, register, show
+from diglot.model import Family, JSONValue, Severity
 
 IGNORED_MARKER = "diglot-ignored-"
 """Prefix of values that strategies put in properties the server must ignore."""

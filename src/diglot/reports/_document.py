@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from diglot._display import inert
-from diglot._exchange import Request, Response
-from diglot._findings import Family, Finding, Severity
-from diglot._results import CheckResult, RunResult
+from diglot.engine._results import CheckResult, RunResult
 from diglot.errors import ReportError
+from diglot.model import Family, Finding, Request, Response, Severity
 from diglot.reports._scrub import (
     NAME_LIMIT,
     SHORT_LIMIT,
@@ -24,8 +23,8 @@ from diglot.reports._scrub import (
 )
 
 if TYPE_CHECKING:
-    from diglot._redact import Redactor
-    from diglot._types import JSONValue
+    from diglot.model import JSONValue
+    from diglot.transport._redact import Redactor
 
 REPORT_VERSION = "1.1"
 """Version of the report.json layout, MAJOR.MINOR.

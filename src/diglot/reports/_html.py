@@ -14,15 +14,15 @@ import html
 from typing import TYPE_CHECKING
 
 from diglot._display import inert
-from diglot._findings import Family, Finding, Severity
-from diglot._results import CheckResult, RunResult, Status
+from diglot.engine._results import CheckResult, RunResult, Status
+from diglot.model import Family, Finding, Severity
 from diglot.reports._document import prepare
 from diglot.reports._junit import skip_reason
 from diglot.reports._markdown import reproduce_command, verdict
 from diglot.reports._scrub import pretty_print
 
 if TYPE_CHECKING:
-    from diglot._redact import Redactor
+    from diglot.transport._redact import Redactor
 
 MAX_FINDINGS_PER_RESULT = 10
 """Findings shown in full per check; the rest are counted (report.json has them all)."""

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from diglot._display import inert
-from diglot._findings import Severity
-from diglot._results import CheckResult, RunResult, Status
+from diglot.engine._results import CheckResult, RunResult, Status
+from diglot.model import Severity
 from diglot.reports._document import prepare
 
 if TYPE_CHECKING:
-    from diglot._redact import Redactor
+    from diglot.transport._redact import Redactor
 
 MAX_FAILURE_TEXT = 64 * 1024
 """Characters of finding text per test case; CI test views truncate long ones anyway."""

@@ -17,12 +17,12 @@ import re
 from typing import TYPE_CHECKING
 
 from diglot._display import inert, shell_word
-from diglot._findings import Severity
-from diglot._results import CheckResult, RunResult, Status
+from diglot.engine._results import CheckResult, RunResult, Status
+from diglot.model import Severity
 from diglot.reports._document import prepare
 
 if TYPE_CHECKING:
-    from diglot._redact import Redactor
+    from diglot.transport._redact import Redactor
 
 MAX_ROWS = 25
 """Rows of the failed / warning table; the rest are counted."""

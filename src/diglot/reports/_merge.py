@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from diglot._results import CheckResult, RunResult
+from diglot.engine._results import CheckResult, RunResult
 from diglot.errors import ReportError
 
 if TYPE_CHECKING:
-    from diglot._types import JSONValue
+    from diglot.model import JSONValue
 
 
 def merge(runs: Sequence[RunResult]) -> RunResult:

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from diglot._display import cap as cap_text
-from diglot._parsing import BodyProblem, parse_json
-from diglot._redact import REDACTED, Redactor
 from diglot.specs import _safexml as safexml
+from diglot.transport._bodies import BodyProblem, parse_json
+from diglot.transport._redact import REDACTED, Redactor
 
 if TYPE_CHECKING:
-    from diglot._types import JSONValue
+    from diglot.model import JSONValue
 
 BODY_LIMIT = 4096
 """Characters of a request or response body kept in a report; the rest is counted."""

@@ -20,8 +20,8 @@ from diglot.reports._markdown import _render as _render_markdown
 from diglot.reports._scrub import Scrubber
 
 if TYPE_CHECKING:
-    from diglot._redact import Redactor
-    from diglot._results import CheckResult, RunResult
+    from diglot.engine._results import CheckResult, RunResult
+    from diglot.transport._redact import Redactor
 
 FILES = {"json": "report.json", "junit": "junit.xml", "html": "index.html", "md": "summary.md"}
 """Report format → the file it is written to."""

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from diglot._findings import Family
 from diglot.errors import UsageError
+from diglot.model import Family
 
 
 @dataclass(frozen=True, slots=True)

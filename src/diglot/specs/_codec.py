@@ -19,7 +19,7 @@ from diglot.errors import InvalidSpec, UsageError
 from diglot.specs import _safexml as safexml
 
 if TYPE_CHECKING:
-    from diglot._types import JSONValue
+    from diglot.model import JSONValue
 
 NAMESPACE = "http://www.docusign.com/restapi"
 """The namespace of every DocuSign REST API XML body."""

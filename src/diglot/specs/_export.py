@@ -33,7 +33,7 @@ from diglot.specs._loader import bundled_file
 from diglot.specs._schemas import COMPONENT_PREFIX
 
 if TYPE_CHECKING:
-    from diglot._types import JSONValue
+    from diglot.model import JSONValue
 
 # what a property schema keeps in an entry: what it says, not what it asserts
 _ANNOTATIONS = ("description", "xml", "x-diglot-source")

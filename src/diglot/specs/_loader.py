@@ -20,7 +20,7 @@ from diglot.specs._spec import Spec
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from diglot._types import JSONValue
+    from diglot.model import JSONValue
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 

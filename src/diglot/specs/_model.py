@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from diglot._types import JSONValue
+from diglot.model import JSONValue
 
 JSON_MEDIA_TYPES = ("application/json",)
 XML_MEDIA_TYPES = ("application/xml", "text/xml")

@@ -11,7 +11,7 @@ from diglot.errors import InvalidSpec
 from diglot.specs._model import SchemaError
 
 if TYPE_CHECKING:
-    from diglot._types import JSONValue
+    from diglot.model import JSONValue
 
 COMPONENT_PREFIX = "#/components/schemas/"
 

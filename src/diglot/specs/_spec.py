@@ -15,7 +15,7 @@ from diglot.specs._model import Operation, SchemaError
 from diglot.specs._schemas import CompiledSchema
 
 if TYPE_CHECKING:
-    from diglot._types import JSONValue
+    from diglot.model import JSONValue
 
 # lxml's XSD error types -> the closest JSON Schema keyword (others keep lxml's name)
 _XSD_KEYWORDS = {

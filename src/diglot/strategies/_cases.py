@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
-from diglot._exchange import Case, CaseKind, Expect
-from diglot._types import JSONValue
 from diglot.contracts.semantics import IGNORED_MARKER
+from diglot.model import Case, CaseKind, Expect, JSONValue
 from diglot.strategies._names import Names
 
 if TYPE_CHECKING:

@@ -12,10 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from diglot._exchange import Exchange
-from diglot._findings import Family, Finding, Severity
-from diglot._parsing import BodyProblem, parse_json, parse_xml
-from diglot._types import JSONValue
+from diglot.model import Exchange, Family, Finding, JSONValue, Severity
+from diglot.transport._bodies import BodyProblem, parse_json, parse_xml
 
 if TYPE_CHECKING:
     from lxml import etree

@@ -6,8 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from diglot._findings import Family, Finding, Severity
-from diglot._types import JSONValue
+from diglot.model import Family, Finding, JSONValue, Severity
 
 MAX_EXAMPLES_PER_RESULT = 20
 """Distinct findings kept per result; further ones are counted, not kept."""

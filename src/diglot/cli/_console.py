@@ -26,12 +26,12 @@ from rich.table import Table
 from rich.text import Text
 
 from diglot._display import inert
-from diglot._redact import Redactor
-from diglot._results import RunResult, Status
+from diglot.engine._results import RunResult, Status
+from diglot.transport._redact import Redactor
 
 if TYPE_CHECKING:
-    from diglot._config import RunConfig
-    from diglot.runner import Progress as RunProgress
+    from diglot.engine._options import RunConfig
+    from diglot.engine._run import Progress as RunProgress
 
 _STYLE = {
     Status.PASSED: "green",

@@ -28,19 +28,22 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from diglot._config import RunConfig
-from diglot._exchange import Case, CaseKind, Exchange, Request
-from diglot._findings import Finding, Severity
-from diglot._redact import Redactor
-from diglot._results import CheckResult, RunResult
-from diglot._sequences import MEDIA, run_groups_machine, run_users_machine, walk_group_list
-from diglot._transport import Limits, Transport, check_reachable
-from diglot._types import JSONValue
 from diglot.contracts import CHECKS, Observation, run_single_checks
 from diglot.contracts.equivalence import judge_pair
+from diglot.engine._options import RunConfig
+from diglot.engine._results import CheckResult, RunResult
+from diglot.engine._sequences_tmp import (
+    MEDIA,
+    run_groups_machine,
+    run_users_machine,
+    walk_group_list,
+)
 from diglot.errors import ContractViolation, TargetUnreachable, UsageError
+from diglot.model import Case, CaseKind, Exchange, Finding, JSONValue, Request, Severity
 from diglot.specs import Spec, load_spec
 from diglot.strategies import Names, explicit_cases, from_operation
+from diglot.transport._client import Limits, Transport, check_reachable
+from diglot.transport._redact import Redactor
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy

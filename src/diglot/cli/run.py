@@ -102,9 +102,9 @@ def _shard(text: str) -> tuple[int, int]:
 
 
 def execute(args: argparse.Namespace) -> int:
-    from diglot._config import RunConfig
-    from diglot._output import Console
-    from diglot.runner import Finished, Progress, iter_run
+    from diglot.cli._console import Console
+    from diglot.engine._options import RunConfig
+    from diglot.engine._run import Finished, Progress, iter_run
 
     if args.fault is not None:
         from diglot.server import get_fault

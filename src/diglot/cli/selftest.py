@@ -58,9 +58,9 @@ def run_matrix(
     faults: Sequence[str] = (), *, max_examples: int = 10, seed: int = 1
 ) -> Iterator[Verdict]:
     """Run the clean server and each fault; yield one verdict each (clean first)."""
-    from diglot._config import RunConfig
-    from diglot._findings import Severity
-    from diglot.runner import run
+    from diglot.engine._options import RunConfig
+    from diglot.engine._run import run
+    from diglot.model import Severity
     from diglot.server import FAULTS, get_fault
 
     for wanted in faults:
@@ -104,8 +104,8 @@ def run_variants(
     variants: Sequence[str] = (), *, max_examples: int = 10, seed: int = 1
 ) -> Iterator[VariantVerdict]:
     """Run each variant (all when ``variants`` is empty) strictly; yield one verdict each."""
-    from diglot._config import RunConfig
-    from diglot.runner import run
+    from diglot.engine._options import RunConfig
+    from diglot.engine._run import run
     from diglot.server import VARIANTS, get_variant
 
     for wanted in variants:
@@ -123,7 +123,7 @@ def run_variants(
 
 
 def execute(args: argparse.Namespace) -> int:
-    from diglot._output import Console
+    from diglot.cli._console import Console
     from diglot.server import get_fault, get_variant
 
     for fault in args.faults:

@@ -36,16 +36,16 @@ from typing import TYPE_CHECKING, Any
 import httpcore
 import httpx
 
-from diglot._exchange import Response
-from diglot._network import Clock, PoolTransport, resolve
-from diglot._redact import Redactor
 from diglot.errors import TargetUnreachable, UsageError
+from diglot.model import Response
+from diglot.transport._network import Clock, PoolTransport, resolve
+from diglot.transport._redact import Redactor
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from types import TracebackType
 
-    from diglot._exchange import Request
+    from diglot.model import Request
 
 try:
     _VERSION = version("diglot")

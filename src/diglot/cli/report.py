@@ -46,10 +46,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    from diglot._redact import Redactor
     from diglot.reports._document import from_json
     from diglot.reports._merge import merge
     from diglot.reports._writer import FILES, render_all, write_reports, write_text
+    from diglot.transport._redact import Redactor
 
     # Reports are redacted when written; the token, when at hand, is scrubbed once more.
     redactor = Redactor([os.environ.get(TOKEN_ENV)])

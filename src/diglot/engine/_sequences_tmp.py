@@ -24,14 +24,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from diglot._exchange import Case, CaseKind, Expect, Request
-from diglot._types import JSONValue
 from diglot.contracts import Observation
 from diglot.contracts.pagination import Page, judge_link, judge_walk, resolve_link
 from diglot.contracts.semantics import entry_failed, judge_listed
+from diglot.model import Case, CaseKind, Expect, JSONValue, Request
 
 if TYPE_CHECKING:
-    from diglot.runner import Session
+    from diglot.engine._run import Session
 
 MEDIA = {"json": "application/json", "xml": "application/xml"}
 MAX_WALK_PAGES = 40

@@ -1,6 +1,6 @@
 """``diglot.parametrize`` and the per-item case object behind the pytest plugin.
 
-The plugin module (``diglot.pytest_plugin``) stays thin: it declares options, hooks and
+The plugin module (``diglot.plugin``) stays thin: it declares options, hooks and
 fixtures, and calls in here for everything that needs diglot itself.
 """
 
@@ -16,11 +16,11 @@ import pytest
 
 from diglot._display import inert
 from diglot.errors import DiglotError
-from diglot.pytest_plugin import MARKER, PARTS, STATE, State
+from diglot.plugin import MARKER, PARTS, STATE, State
 
 if TYPE_CHECKING:
-    from diglot._findings import Finding
-    from diglot._results import CheckResult, RunResult
+    from diglot.engine._results import CheckResult, RunResult
+    from diglot.model import Finding
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -132,8 +132,8 @@ class DiglotCase:
                 message names each check, its family and the evidence.
         """
         __tracebackhide__ = True
-        from diglot._config import RunConfig
-        from diglot.runner import run
+        from diglot.engine._options import RunConfig
+        from diglot.engine._run import run
 
         state = self._config.stash[STATE]
         settings = state.settings
@@ -254,8 +254,8 @@ def checker(request: pytest.FixtureRequest) -> Callable[..., list[Finding]]:
         """Judge ``response`` like ``diglot.check``; fail the test with the findings."""
         __tracebackhide__ = True
         from diglot._check import check
-        from diglot._findings import Severity
         from diglot.errors import ContractViolation
+        from diglot.model import Severity
 
         options.setdefault("strict", state.settings.strict)
         problem = ""
@@ -287,7 +287,7 @@ def checker(request: pytest.FixtureRequest) -> Callable[..., list[Finding]]:
 
 def failure_message(result: RunResult, *, strict: bool) -> str:
     """What a failing item says: each failing check, its family and its evidence."""
-    from diglot._results import Status
+    from diglot.engine._results import Status
 
     bad = {Status.FAILED, Status.WARNING} if strict else {Status.FAILED}
     failing = [r for r in result.results if r.status in bad]
@@ -317,7 +317,7 @@ def inconclusive_reason(result: RunResult) -> str:
     Empty when any check passed, warned or failed: such an item has a verdict. An item
     that judged nothing must not pass silently; it is skipped with this reason.
     """
-    from diglot._results import Status
+    from diglot.engine._results import Status
 
     judged = {Status.PASSED, Status.WARNING, Status.FAILED}
     if any(r.status in judged for r in result.results):
@@ -358,9 +358,9 @@ def _properties(result: RunResult) -> list[tuple[str, object]]:
 
 def write_session_reports(state: State, *, worker_id: str | None) -> None:
     """At session end: a worker writes its part; the controller (or a plain run) the reports."""
-    from diglot._config import RunConfig
+    from diglot.engine._options import RunConfig
+    from diglot.engine._run import redactor_for
     from diglot.reports import from_json, merge, to_json, write_reports
-    from diglot.runner import redactor_for
 
     settings = state.settings
     assert settings.report_dir is not None

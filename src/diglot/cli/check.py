@@ -34,8 +34,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     from diglot._check import check
-    from diglot._exchange import Case, Exchange, Expect, Request, Response
-    from diglot._output import Console
+    from diglot.cli._console import Console
+    from diglot.model import Case, Exchange, Expect, Request, Response
     from diglot.specs import load_spec
 
     spec = load_spec()

@@ -39,13 +39,13 @@ class _Command(Protocol):
 
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("diglot._run_cli", "run the conformance suite against an implementation"),
-    "check": ("diglot._run_cli_check", "check recorded responses (files) against the contract"),
-    "serve": ("diglot.server._cli", "run the embedded reference server"),
-    "spec": ("diglot.specs._cli", "print the OpenAPI document or the XML Schema"),
-    "report": ("diglot.reports._cli", "re-render or merge report.json files"),
+    "run": ("diglot.cli.run", "run the conformance suite against an implementation"),
+    "check": ("diglot.cli.check", "check recorded responses (files) against the contract"),
+    "serve": ("diglot.cli.serve", "run the embedded reference server"),
+    "spec": ("diglot.cli.spec", "print the OpenAPI document or the XML Schema"),
+    "report": ("diglot.cli.report", "re-render or merge report.json files"),
     "selftest": (
-        "diglot._selftest",
+        "diglot.cli.selftest",
         "run every reference-server fault and variant and print both scores",
     ),
 }

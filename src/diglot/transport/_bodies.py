@@ -26,7 +26,7 @@ from diglot.errors import UnsafeXml
 from diglot.specs import _safexml as safexml
 
 if TYPE_CHECKING:
-    from diglot._types import JSONValue
+    from diglot.model import JSONValue
 
 MAX_JSON_DEPTH = 200
 """Deepest JSON nesting accepted: the API's bodies are 5 levels deep; checks recurse."""

@@ -1,4 +1,11 @@
-"""What travels: a generated case, the request made of it, the response, the exchange."""
+"""diglot's shared vocabulary: what travels and what is found.
+
+A generated :class:`Case`, the :class:`Request` made of it, the :class:`Response`, the
+:class:`Exchange` of both; a :class:`Finding` with its :class:`Severity` and family; and
+``JSONValue``, the data model of a JSON body and of an XML body once decoded. Every stage
+(specs, strategies, transport, contracts, engine, reports, the edges) speaks it; it imports
+nothing of diglot's but the display helpers.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +13,14 @@ import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from diglot._display import inert, printf_bytes, shell_word
-from diglot._types import JSONValue
+
+JSONValue: TypeAlias = "bool | int | float | str | list[JSONValue] | dict[str, JSONValue] | None"
+"""Any value that JSON can carry, and the data model of an XML body once decoded."""
+
+JSONObject: TypeAlias = "dict[str, JSONValue]"
 
 TOKEN_PLACEHOLDER = "$DIGLOT_TOKEN"
 CURL_BODY_LIMIT = 2000
@@ -216,3 +228,104 @@ class Exchange:
     request: Request
     response: Response | None
     failure: str | None = None
+
+
+# --- findings ---------------------------------------------------------------------------
+
+
+MESSAGE_LIMIT = 1000
+"""Characters of a finding's message in ``describe()``."""
+NAME_LIMIT = 100
+"""Characters of a check id, operation id, content type or method in ``describe()``."""
+URL_LIMIT = 2000
+"""Characters of the request URL in ``describe()`` (the curl line repeats it whole)."""
+
+
+class Severity(enum.StrEnum):
+    """How bad a finding is.
+
+    ``violation`` breaks what the documentation says; ``warning`` is a point the
+    documentation leaves open (a strictness point) and fails a run only under ``--strict``.
+    """
+
+    VIOLATION = "violation"
+    WARNING = "warning"
+
+
+class Family(enum.StrEnum):
+    """The families of contract checks; every reference-server fault names one."""
+
+    PROTOCOL = "protocol"
+    SCHEMA = "schema"
+    EQUIVALENCE = "equivalence"
+    PAGINATION = "pagination"
+    SEMANTICS = "semantics"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One deviation from the documented contract, with the evidence for it.
+
+    Attributes:
+        check: id of the check that found it, e.g. ``schema.json``.
+        family: the check's family.
+        severity: violation or warning.
+        message: the reason, one sentence.
+        operation: the operation id, e.g. ``listGroups``.
+        content_type: ``json`` or ``xml``.
+        location: JSON pointer or XPath into the response body; empty for the whole exchange.
+        expected: what the contract promises.
+        actual: what came (truncated).
+        request: the request that caused it (secrets already redacted).
+        response: the response that shows it (body truncated by the reporter).
+        seed: the hypothesis seed of the run, to reproduce it.
+    """
+
+    check: str
+    family: Family
+    severity: Severity
+    message: str
+    operation: str
+    content_type: str
+    location: str = ""
+    expected: str = ""
+    actual: str = ""
+    request: Request | None = field(default=None, compare=False)
+    response: Response | None = field(default=None, compare=False)
+    seed: int | None = field(default=None, compare=False)
+
+    @property
+    def signature(self) -> tuple[str, str, str, str, str]:
+        """What makes two findings 'the same problem', for grouping repeated ones."""
+        return (self.check, self.operation, self.content_type, self.location, self.message)
+
+    def describe(self, *, limit: int = 400) -> str:
+        """Render as Reason / Expected / Actual / Path / Request / Reproduce, each one line.
+
+        Every field is server text or may hold some: each is made inert (``diglot._display``:
+        control, bidi and newline characters shown as escapes) and cut, the message
+        at ``MESSAGE_LIMIT`` characters and the others at ``limit``, so the lines are the
+        only lines and no field can pose as another.
+        """
+        lines = [
+            f"[{self.severity}] {inert(self.check, limit=NAME_LIMIT)} on "
+            f"{inert(self.operation, limit=NAME_LIMIT)} ({inert(self.content_type, limit=NAME_LIMIT)})"
+            f": {inert(self.message, limit=MESSAGE_LIMIT)}"
+        ]
+        if self.expected:
+            lines.append(f"  Expected: {inert(self.expected, limit=limit)}")
+        if self.actual:
+            lines.append(f"  Actual:   {inert(self.actual, limit=limit)}")
+        if self.location:
+            lines.append(f"  Path:     {inert(self.location, limit=limit)}")
+        if self.request is not None:
+            request = self.request
+            lines.append(
+                f"  Request:  {inert(request.method, limit=NAME_LIMIT)} "
+                f"{inert(request.sent_url, limit=URL_LIMIT)}"
+            )
+            if request.url[:8].lower().startswith(("http://", "https://")):
+                lines.append(f"  Reproduce: {request.to_curl()}")
+        if self.seed is not None:
+            lines.append(f"  Seed:     {self.seed}")
+        return "\n".join(lines)

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from diglot._results import RunResult
+    from diglot.engine._results import RunResult
 
 MARKER = "diglot"
 CONTENT_TYPES = ("json", "xml")
@@ -140,7 +140,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marker = metafunc.definition.get_closest_marker(MARKER)
     if marker is None:
         return
-    from diglot._pytest_api import generate
+    from diglot.plugin._api import generate
 
     generate(metafunc, marker)
 
@@ -149,7 +149,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pytest_runtest_call(item: pytest.Item) -> None:
     if item.get_closest_marker(MARKER) is None:
         return
-    from diglot._pytest_api import bind
+    from diglot.plugin._api import bind
 
     bind(item)
 
@@ -164,7 +164,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     worker = getattr(session.config, "workerinput", None)
     if worker is None and not state.results and not (state.settings.report_dir / PARTS).is_dir():
         return
-    from diglot._pytest_api import write_session_reports
+    from diglot.plugin._api import write_session_reports
 
     write_session_reports(state, worker_id=None if worker is None else str(worker["workerid"]))
 
@@ -197,7 +197,7 @@ def diglot_base_url(pytestconfig: pytest.Config) -> str:
 
     ``--diglot-base-url``, or the embedded reference server, started on first use.
     """
-    from diglot._pytest_api import session_target
+    from diglot.plugin._api import session_target
 
     return session_target(pytestconfig)[0]
 
@@ -205,7 +205,7 @@ def diglot_base_url(pytestconfig: pytest.Config) -> str:
 @pytest.fixture(scope="session")
 def diglot_account_id(pytestconfig: pytest.Config) -> str:
     """The account under test: ``--diglot-account-id`` or the reference server's account."""
-    from diglot._pytest_api import session_target
+    from diglot.plugin._api import session_target
 
     return session_target(pytestconfig)[1]
 
@@ -217,7 +217,7 @@ def diglot_check(request: pytest.FixtureRequest) -> Callable[..., Any]:
     ``strict`` defaults to ``--diglot-strict``; the checks that judged the response land in
     the test's ``user_properties`` (and so in ``--junitxml``).
     """
-    from diglot._pytest_api import checker
+    from diglot.plugin._api import checker
 
     return checker(request)
 
