@@ -41,49 +41,19 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlencode
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from diglot.errors import UsageError
 from diglot.server import _xml
+from diglot.server._hooks import Answer, Body, RewriteHeaders, content_type
 from diglot.server._http import ApiError, Json
 from diglot.server._seed import SEED_TIME
 from diglot.server._xml import ITEMS, OBJECTS, XmlStyle
-
-Body: TypeAlias = Mapping[str, Json]
 
 ACCOUNT_NAME = "diglot reference account"
 """The account's name, for the ``published-extras`` variant's ``accountName``."""
 
 _IDS = uuid.UUID("0c7d4be2-51a9-4f0e-8d36-2b9e5f7a1c48")
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """One answer of the faithful logic, about to be written.
-
-    Attributes:
-        request: the request it answers.
-        fmt: ``json`` or ``xml``: the representation being written.
-        status: the HTTP status.
-        shape: the body's shape (``groupInformation``, ``errorDetails``...).
-        body: the body, a tree of dicts, lists, strings and None.
-        account_id: the account's id (GUID).
-    """
-
-    request: Request
-    fmt: str
-    status: int
-    shape: str
-    body: Body
-    account_id: str
-
-    @property
-    def is_list_page(self) -> bool:
-        """A 200 page of list groups (not a create-groups answer of the same shape)."""
-        return (
-            self.shape == "groupInformation" and self.status == 200 and self.request.method == "GET"
-        )
 
 
 class _Named(Protocol):
@@ -452,37 +422,6 @@ def _atomic_batch(entries: Sequence[Body | None]) -> None:
 # -- HTTP ----------------------------------------------------------------------------------
 
 
-class _RewriteHeaders:
-    """ASGI middleware: rewrites every response's headers."""
-
-    def __init__(self, app: ASGIApp, rewrite: Callable[[MutableHeaders], None]) -> None:
-        self.app = app
-        self.rewrite = rewrite
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(raw=list(message.get("headers", [])))
-                self.rewrite(headers)
-                message = {**message, "headers": headers.raw}
-            await send(message)
-
-        await self.app(scope, receive, sending)
-
-
-def _content_type(rewrite: Callable[[str], str]) -> Callable[[MutableHeaders], None]:
-    def rewriting(headers: MutableHeaders) -> None:
-        if "content-type" in headers:
-            media = headers["content-type"].split(";")[0].strip()
-            headers["content-type"] = rewrite(media)
-
-    return rewriting
-
-
 def _utf16_xml(media: str) -> str:
     return f"{media}; charset=utf-16" if media == "application/xml" else f"{media}; charset=utf-8"
 
@@ -660,7 +599,7 @@ _TABLE: tuple[Variant, ...] = (
         xml_style=lambda style: replace(
             style, encoding="utf-16", declaration='<?xml version="1.0" encoding="utf-16"?>\n'
         ),
-        middleware=(Middleware(_RewriteHeaders, rewrite=_content_type(_utf16_xml)),),
+        middleware=(Middleware(RewriteHeaders, rewrite=content_type(_utf16_xml)),),
     ),
     Variant(
         "xml-nil-one",
@@ -885,7 +824,7 @@ _TABLE: tuple[Variant, ...] = (
         "media type parameters may be spelled either way: charset values are case-insensitive "
         "and whitespace around ; is optional (RFC 9110)",
         middleware=(
-            Middleware(_RewriteHeaders, rewrite=_content_type(lambda m: f"{m};charset=UTF-8")),
+            Middleware(RewriteHeaders, rewrite=content_type(lambda m: f"{m};charset=UTF-8")),
         ),
     ),
     Variant(
@@ -894,20 +833,20 @@ _TABLE: tuple[Variant, ...] = (
         "a media type parameter's value is a token or a quoted string, the same value "
         "(RFC 9110 section 5.6.6)",
         middleware=(
-            Middleware(_RewriteHeaders, rewrite=_content_type(lambda m: f'{m}; charset="utf-8"')),
+            Middleware(RewriteHeaders, rewrite=content_type(lambda m: f'{m}; charset="utf-8"')),
         ),
     ),
     Variant(
         "no-charset",
         "Content-Type has no charset parameter (application/json, application/xml)",
         "JSON is UTF-8 by definition (RFC 8259) and XML says its encoding itself (RFC 7303)",
-        middleware=(Middleware(_RewriteHeaders, rewrite=_content_type(lambda m: m)),),
+        middleware=(Middleware(RewriteHeaders, rewrite=content_type(lambda m: m)),),
     ),
     Variant(
         "text-xml",
         "XML is labelled text/xml; charset=utf-8 instead of application/xml",
         "text/xml and application/xml are the same XML media type (RFC 7303)",
-        middleware=(Middleware(_RewriteHeaders, rewrite=_content_type(_text_xml)),),
+        middleware=(Middleware(RewriteHeaders, rewrite=content_type(_text_xml)),),
     ),
     Variant(
         "gzip",
@@ -933,14 +872,14 @@ _TABLE: tuple[Variant, ...] = (
         "connection-close",
         "every answer says Connection: close and the server closes the connection after it",
         "persistent connections are HTTP/1.1's option, not the API's (RFC 9112 section 9.6)",
-        middleware=(Middleware(_RewriteHeaders, rewrite=_close),),
+        middleware=(Middleware(RewriteHeaders, rewrite=_close),),
     ),
     Variant(
         "extra-headers",
         "answers carry DocuSign-like extra headers: X-DocuSign-TraceToken, X-RateLimit-*, "
         "X-BurstLimit-*, Cache-Control, Vary, a routing cookie",
         "the documentation lists no response headers; unknown headers are to be ignored (RFC 9110)",
-        middleware=(Middleware(_RewriteHeaders, rewrite=_extra_headers),),
+        middleware=(Middleware(RewriteHeaders, rewrite=_extra_headers),),
     ),
 )
 
