@@ -19,9 +19,12 @@ Decisions where the documentation leaves room (each one is what the contract che
   e-mail addresses, so that every resource can be answered in both content types.
 - Nothing answers 5xx: every unexpected error becomes 400 ``errorDetails``.
 
-Other faithful readings of these points are variants (``_variants``): each is applied to what
-this logic produces (the body, its writing, the HTTP exchange) or plugged in where the logic
-makes the choice (search matching, list order, batch errors); the defaults are the above.
+Other faithful readings of these points are variants (``_variants``), and deliberate breaks of
+the documentation are faults (``_faults``). Neither is written into this logic: each is applied
+to what it produces (the answer, its writing, the HTTP exchange) or to the request before it
+sees it, or plugged in where the logic makes a choice (which ids exist, which groups a page
+shows, how the filters match, list order, what an entry becomes, batch errors). Every hook's
+default is the above; a fault's hooks apply first, a variant's on top of them.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from diglot.server import _seed, _xml
-from diglot.server._faults import get_fault
+from diglot.server._faults import NO_FAULT, FaultHooks, GroupVerdict, UserVerdict, get_fault
+from diglot.server._hooks import Answer, Page
 from diglot.server._http import (
     JSON_TYPE,
     XML_TYPE,
@@ -52,15 +56,13 @@ from diglot.server._http import (
     xml_safe,
 )
 from diglot.server._store import GroupRow, NewGroup, NewUser, Store
-from diglot.server._variants import FAITHFUL, Answer, Variant, get_variant
+from diglot.server._variants import FAITHFUL, Variant, get_variant
 
 _log = logging.getLogger("diglot.server")
 
 MAX_NEW_USERS = 500
 DEFAULT_COUNT = 100
 DUPLICATE_TIME = "0001-01-01T08:00:00.0000000Z"
-FIXED_GROUP_ID = "19999999"
-"""The one groupId every created group gets under the ``duplicate-group-ids`` fault."""
 
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
@@ -73,7 +75,7 @@ class _Api:
     def __init__(
         self,
         store: Store,
-        fault: str | None,
+        fault: FaultHooks,
         variant: Variant,
         account_id: str,
         account_ids: frozenset[str],
@@ -82,24 +84,19 @@ class _Api:
         self.fault = fault
         self.variant = variant
         self.account_id = account_id
-        self.account_ids = account_ids
-        faulty = _xml.XmlStyle(
-            namespace=fault != "xml-wrong-namespace",
-            nil_in_xsi=fault != "xml-nil-without-namespace",
-            root_names={"groupInformation": "groupsInformation"}
-            if fault == "xml-wrong-root"
-            else {},
-            item_names={"group": "groupInfo"} if fault == "xml-wrong-item-name" else {},
-            reversed_shapes=frozenset({"group"}) if fault == "xml-child-order" else frozenset(),
-            escape=fault != "xml-unescaped",
-        )
-        self.xml_style = variant.xml_style(faulty)
+        # what the account holds, as the fault (if any) believes it
+        self.account_ids = fault.known_accounts(account_ids)
+        self.profile_ids = fault.known_profiles(store.profile_ids)
+        self.max_new_users = fault.max_new_users(MAX_NEW_USERS)
+        # how list groups matches its filters: the variant's reading, then the fault's
+        self.search_key = _then(variant.search_key, fault.search_key)
+        self.group_type_key = _then(variant.type_key, fault.group_type_key)
+        self.xml_style = variant.xml_style(fault.xml_style(_xml.XmlStyle()))
 
     # -- plumbing ---------------------------------------------------------------------------
 
-    def format_of(self, request: Request) -> str:
-        if self.fault == "ignore-accept":
-            return "json"
+    @staticmethod
+    def format_of(request: Request) -> str:
         return negotiate(request.headers.get("accept", ""))
 
     def guard(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -126,7 +123,7 @@ class _Api:
 
     def check_account(self, request: Request) -> None:
         account = str(request.path_params.get("accountId", ""))
-        if account.lower() in self.account_ids or self.fault == "unknown-account-accepted":
+        if account.lower() in self.account_ids:
             return
         raise ApiError(
             "INVALID_ACCOUNT_ID",
@@ -142,18 +139,19 @@ class _Api:
         shape: str,
         body: Mapping[str, Json],
         *,
-        xml_body: Mapping[str, Json] | None = None,
+        error: ApiError | None = None,
+        page: Page | None = None,
     ) -> Response:
-        data = (xml_body or body) if fmt == "xml" else body
-        data = self.variant.answer(Answer(request, fmt, status, shape, data, self.account_id))
+        answer = Answer(request, fmt, status, shape, body, self.account_id, error, page)
+        answer = self.fault.answer(answer)
+        data = self.variant.answer(answer)
         if fmt == "xml":
-            content = _xml.render(shape, cast(_xml.Node, data), self.xml_style)
-            media = JSON_TYPE if self.fault == "wrong-content-type" else XML_TYPE
+            content = _xml.render(answer.shape, cast(_xml.Node, data), self.xml_style)
+            media = XML_TYPE
         else:
             content = self.variant.json_writer(data)
             media = JSON_TYPE
-        headers = {} if self.fault == "missing-content-type" else {"content-type": media}
-        return Response(content, status_code=status, headers=headers)
+        return Response(content, status_code=answer.status, headers={"content-type": media})
 
     def error(
         self,
@@ -162,44 +160,26 @@ class _Api:
         exc: ApiError,
         headers: Mapping[str, str] | None = None,
     ) -> Response:
-        status = exc.status
-        if exc.bad_input and self.fault == "server-error-on-bad-input":
-            status = 500
-            exc = ApiError("INTERNAL_SERVER_ERROR", "An internal error occurred.", status=500)
-        body: dict[str, Json]
-        if status == 400 and self.fault == "error-envelope":
-            shape = "response"
-            body = {"success": False, "error": {"code": exc.code, "message": exc.message}}
-            xml_body: dict[str, Json] = {
-                "success": "false",
-                "error": {"code": exc.code, "message": exc.message},
-            }
-        else:
-            shape = "errorDetails"
-            body = {"errorCode": exc.code, "message": exc.message}
-            if status == 400 and self.fault == "error-missing-message":
-                del body["message"]
-            xml_body = body
-        response = self.respond(request, fmt, status, shape, body, xml_body=xml_body)
+        body: dict[str, Json] = {"errorCode": exc.code, "message": exc.message}
+        response = self.respond(request, fmt, exc.status, "errorDetails", body, error=exc)
         response.headers.update(headers or {})
         return response
 
     # -- list groups ------------------------------------------------------------------------
 
-    def parse_count(self, raw: str | None) -> int:
+    @staticmethod
+    def parse_count(raw: str | None) -> int:
         if raw is None:
             return DEFAULT_COUNT
         if not _DIGITS.fullmatch(raw):
             raise ApiError(
                 "INVALID_REQUEST_PARAMETER",
                 f"count={show(raw)} is not a number. Send digits from 1 to 100.",
-                bad_input=True,
+                malformed=True,
             )
         value = int(raw.lstrip("0") or "0") if len(raw.lstrip("0")) <= 6 else 10**6
         if 1 <= value <= 100:
             return value
-        if self.fault == "count-out-of-range-accepted":
-            return min(max(value, 1), 100)
         raise ApiError(
             "INVALID_REQUEST_PARAMETER",
             f"count={show(raw)} is out of range. Send a count from 1 to 100.",
@@ -224,21 +204,16 @@ class _Api:
         search = query.get("search_text") or ""
         group_type = query.get("group_type") or ""
         groups = self.variant.reorder(self.store.list_groups())
-        if search and self.fault != "search-text-ignored":
-            key = self.variant.search_key
+        if search:
+            key = self.search_key
             needle = key(search)
             groups = [group for group in groups if needle in key(group.name)]
-        if group_type and self.fault != "group-type-ignored":
-            kind = self.variant.type_key
+        if group_type:
+            kind = self.group_type_key
             wanted = kind(group_type)
             groups = [group for group in groups if kind(group.group_type) == wanted]
         total = len(groups)
-
-        offset = {"start-position-one-based": start + 1, "start-position-ignored": 0}.get(
-            self.fault or "", start
-        )
-        size = total if self.fault == "count-ignored" else count
-        page = groups[offset : offset + size]
+        page = groups[self.fault.window(start, count, total)]  # count groups from start
 
         def page_uri(position: int) -> str:
             params = {"start_position": str(position), "count": str(count)}
@@ -253,60 +228,18 @@ class _Api:
             )
 
         last = start + len(page) >= total
-        next_uri: str | None = None
-        if not last:
-            step = count + 1 if self.fault == "next-uri-skips" else count
-            next_uri = page_uri(start + step)
-        elif self.fault == "next-uri-on-last-page":
-            next_uri = page_uri(start + count)
-        previous_uri: str | None = None
-        if start > 0:
-            previous_uri = page_uri(max(0, start - count))
-        elif self.fault == "previous-uri-on-first-page":
-            previous_uri = page_uri(0)
-
-        result_size = len(page) + (1 if self.fault == "result-set-size-wrong" else 0)
-        total_size = total
-        if self.fault == "total-less-than-result" and result_size > 0:
-            total_size = result_size - 1
-
-        json_groups = [self.group_json(group, listed=True) for group in page]
-        numbers: list[tuple[str, int]] = [
-            ("resultSetSize", result_size),
-            ("totalSetSize", total_size),
-            ("startPosition", start),
-        ]
-        if page:
-            numbers.append(("endPosition", start + len(page) - 1))
-        as_numbers = fmt == "json" and self.fault == "json-numbers-as-numbers"
-        fields: dict[str, Json] = {
-            name: (value if as_numbers else str(value)) for name, value in numbers
+        body: dict[str, Json] = {
+            "groups": [self.group_json(group, listed=True) for group in page],
+            "resultSetSize": str(len(page)),
+            "totalSetSize": str(total),
+            "startPosition": str(start),
         }
-        fields["nextUri"] = next_uri
-        fields["previousUri"] = previous_uri
-
-        if fmt == "xml":
-            xml_groups = [dict(group) for group in json_groups]
-            for group in xml_groups:
-                if self.fault == "xml-json-disagree":
-                    group["groupName"] = str(group["groupName"]).upper()
-                if self.fault == "xml-drops-users":
-                    group.pop("users", None)
-            return self.respond(
-                request, fmt, 200, "groupInformation", {"groups": xml_groups, **fields}
-            )
-
-        groups_value: Json = json_groups
-        if self.fault == "json-renamed-field":
-            json_groups = [
-                {("name" if key == "groupName" else key): value for key, value in group.items()}
-                for group in json_groups
-            ]
-            groups_value = json_groups
-        if self.fault == "json-groups-not-array":
-            groups_value = {str(group["groupId"]): group for group in json_groups}
+        if page:
+            body["endPosition"] = str(start + len(page) - 1)
+        body["nextUri"] = None if last else page_uri(start + count)
+        body["previousUri"] = page_uri(max(0, start - count)) if start > 0 else None
         return self.respond(
-            request, fmt, 200, "groupInformation", {"groups": groups_value, **fields}
+            request, fmt, 200, "groupInformation", body, page=Page(start, count, page_uri)
         )
 
     def group_json(self, group: GroupRow, *, listed: bool) -> dict[str, Json]:
@@ -315,14 +248,13 @@ class _Api:
             body["permissionProfileId"] = group.profile_id
         body["groupType"] = group.group_type
         if listed and group.members:
-            status = "active" if self.fault == "user-status-unknown" else None
             body["users"] = [
                 {
                     "userName": user.user_name,
                     "userId": user.user_id,
                     "email": user.email or "",
                     "userType": user.user_type,
-                    "userStatus": status or user.status,
+                    "userStatus": user.status,
                     "uri": f"/users/{user.user_id}",
                 }
                 for user in group.members
@@ -347,7 +279,7 @@ class _Api:
                     "INVALID_REQUEST_BODY",
                     f"groups[{index}] is a {type(entry).__name__}; each group is an object.",
                 )
-            problem, new_group = self.check_group(entry)
+            problem, new_group = self.fault.check_group(entry, self.check_group(entry))
             if problem is not None:
                 answers.append(problem)
             else:
@@ -360,12 +292,9 @@ class _Api:
             answer if answer is not None else self.group_json(next(created), listed=False)
             for answer in answers
         ]
-        status = 200 if self.fault == "create-returns-200" else 201
-        return self.respond(request, fmt, status, "groupInformation", {"groups": groups})
+        return self.respond(request, fmt, 201, "groupInformation", {"groups": groups})
 
-    def check_group(
-        self, entry: Mapping[str, Json]
-    ) -> tuple[dict[str, Json] | None, NewGroup | None]:
+    def check_group(self, entry: Mapping[str, Json]) -> GroupVerdict:
         name = entry.get("groupName")
         raw_profile = entry.get("permissionProfileId")
         profile: str | None = None
@@ -396,11 +325,7 @@ class _Api:
                 "INVALID_GROUP_NAME",
                 "The groupName holds characters that XML cannot carry (control characters).",
             )
-        if (
-            profile is not None
-            and self.fault != "unknown-profile-accepted"
-            and not self.store.profile_exists(profile)
-        ):
+        if profile is not None and profile not in self.profile_ids:
             return failed(
                 "INVALID_PERMISSION_PROFILE_ID",
                 f"Permission profile {show(profile)} does not exist. Use "
@@ -408,22 +333,7 @@ class _Api:
             )
         if profile is not None and not xml_safe(profile):
             return failed("INVALID_PERMISSION_PROFILE_ID", "The permissionProfileId is invalid.")
-        group_type = "CustomGroup"
-        group_id: str | None = None
-        if self.fault == "ignored-properties-used":
-            if isinstance(entry.get("groupType"), str) and xml_safe(str(entry["groupType"])):
-                group_type = str(entry["groupType"])
-            if isinstance(entry.get("groupId"), str) and xml_safe(str(entry["groupId"])):
-                group_id = str(entry["groupId"])
-        if self.fault == "duplicate-group-ids":
-            group_id = FIXED_GROUP_ID
-        return None, NewGroup(
-            name,
-            group_type,
-            profile,
-            group_id=group_id,
-            listed=self.fault != "created-not-listed",
-        )
+        return None, NewGroup(name, "CustomGroup", profile)  # groupType and groupId are ignored
 
     # -- create users -----------------------------------------------------------------------
 
@@ -436,10 +346,10 @@ class _Api:
                 "The body needs a non-empty 'newUsers' array, each user with 'userName' and "
                 "'email'.",
             )
-        if len(entries) > MAX_NEW_USERS and self.fault != "users-limit-ignored":
+        if len(entries) > self.max_new_users:
             raise ApiError(
                 "TOO_MANY_USERS_IN_REQUEST",
-                f"The request has {len(entries)} new users; at most {MAX_NEW_USERS} can be "
+                f"The request has {len(entries)} new users; at most {self.max_new_users} can be "
                 "created in one request. Split it.",
             )
         answers: list[dict[str, Json] | None] = []
@@ -450,13 +360,11 @@ class _Api:
                     "INVALID_REQUEST_BODY",
                     f"newUsers[{index}] is a {type(entry).__name__}; each user is an object.",
                 )
-            problem, user = self.check_user(entry)
+            problem, user = self.fault.check_user(entry, self.check_user(entry))
             answers.append(problem)
             users.append(user)
         self.variant.check_batch(answers)
-        results = self.store.create_users(
-            users, allow_duplicates=self.fault == "duplicate-user-accepted"
-        )
+        results = self.store.create_users(users)
         summary: list[Json] = []
         for answer, user, result in zip(answers, users, results, strict=True):
             if answer is not None or result is None or user is None:
@@ -477,12 +385,10 @@ class _Api:
                     "message": "Username and email combination already exists for this account.",
                 }
             summary.append(entry_body)
-        status = 200 if self.fault == "create-returns-200" else 201
-        return self.respond(request, fmt, status, "newUsersSummary", {"newUsers": summary})
+        return self.respond(request, fmt, 201, "newUsersSummary", {"newUsers": summary})
 
-    def check_user(
-        self, entry: Mapping[str, Json]
-    ) -> tuple[dict[str, Json] | None, NewUser | None]:
+    @staticmethod
+    def check_user(entry: Mapping[str, Json]) -> UserVerdict:
         name = entry.get("userName")
         email = entry.get("email")
 
@@ -500,8 +406,6 @@ class _Api:
                 "INVALID_USER_NAME",
                 "Each new user needs a userName (a non-empty string of printable characters).",
             )
-        if email is None and self.fault == "missing-email-accepted":
-            return None, NewUser(name, None)
         if not isinstance(email, str) or not _EMAIL.fullmatch(email) or not xml_safe(email):
             return failed(
                 "INVALID_EMAIL_ADDRESS_FOR_USER",
@@ -531,8 +435,6 @@ class _Api:
                 f"include_users={show(raw_include)} is not valid. Send true or false.",
             )
         include = raw_include is not None and raw_include.lower() == "true"
-        if self.fault == "include-users-ignored":
-            include = True
         group_type = query.get("group_type") or ""
         kind = self.variant.type_key
         groups: list[Json] = []
@@ -550,16 +452,15 @@ class _Api:
                 "modifiedBy": row.modified_by,
             }
             if include:
-                padding = self.fault == "signing-user-name-too-long"
                 body["users"] = [
-                    {
-                        "userName": f"{user_name} {'x' * 101}" if padding else user_name,
-                        "email": email,
-                    }
-                    for user_name, email in row.members
+                    {"userName": user_name, "email": email} for user_name, email in row.members
                 ]
             groups.append(body)
         return self.respond(request, fmt, 200, "signingGroupInformation", {"groups": groups})
+
+
+def _then(first: Callable[[str], str], second: Callable[[str], str]) -> Callable[[str], str]:
+    return lambda text: second(first(text))
 
 
 def create_app(
@@ -597,7 +498,7 @@ def create_app(
 
     from diglot.errors import UsageError
 
-    get_fault(fault)
+    hooks = get_fault(fault) or NO_FAULT
     chosen = get_variant(variant) or FAITHFUL
     try:
         store = Store(db_path or ":memory:", permission_profiles or _seed.PERMISSION_PROFILES)
@@ -607,7 +508,7 @@ def create_app(
             "SQLite file path (it is created if missing)."
         ) from None
     api = _Api(
-        store, fault, chosen, account_id, frozenset({account_id.lower(), account_number.lower()})
+        store, hooks, chosen, account_id, frozenset({account_id.lower(), account_number.lower()})
     )
     base = "/restapi/v2.1/accounts/{accountId}"
     list_groups = api.guard(api.list_groups)
@@ -648,7 +549,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: http_error},
-        middleware=list(chosen.middleware),
+        middleware=[*chosen.middleware, *hooks.middleware],  # the variant's outside the fault's
     )
     app.router.redirect_slashes = False
     app.state.store = store

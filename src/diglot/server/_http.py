@@ -27,14 +27,15 @@ class ApiError(Exception):
     """An error answered as ``errorDetails``."""
 
     def __init__(
-        self, code: str, message: str, *, status: int = 400, bad_input: bool = False
+        self, code: str, message: str, *, status: int = 400, malformed: bool = False
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
-        self.bad_input = bad_input
-        """Malformed body or non-digit count: the ``server-error-on-bad-input`` fault's cases."""
+        self.malformed = malformed
+        """The input could not even be read: an empty or malformed body, a count that is not
+        digits (as opposed to well-formed input that the documentation refuses)."""
 
 
 def show(value: str, limit: int = 40) -> str:
@@ -91,7 +92,7 @@ async def read_body(request: Request, root: str) -> dict[str, Json]:
         raise ApiError(
             "INVALID_REQUEST_BODY",
             "The request body is empty. Send a JSON or XML body as documented.",
-            bad_input=True,
+            malformed=True,
         )
     if media in ("application/xml", "text/xml"):
         try:
@@ -100,7 +101,7 @@ async def read_body(request: Request, root: str) -> dict[str, Json]:
             raise ApiError(
                 "INVALID_REQUEST_BODY",
                 f"The XML request body is not acceptable: {exc}",
-                bad_input=True,
+                malformed=True,
             ) from None
         if shape != root:
             raise ApiError(
@@ -114,7 +115,7 @@ async def read_body(request: Request, root: str) -> dict[str, Json]:
         raise ApiError(
             "INVALID_REQUEST_BODY",
             f"The JSON request body is malformed: {exc}",
-            bad_input=True,
+            malformed=True,
         ) from None
     if not isinstance(data, dict):
         raise ApiError(

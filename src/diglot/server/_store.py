@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -102,7 +102,15 @@ class SigningGroupRow:
 
 @dataclass(frozen=True, slots=True)
 class NewGroup:
-    """A group to create. ``group_id`` None means: allocate the next one."""
+    """A group to create.
+
+    Attributes:
+        name: its groupName.
+        group_type: its groupType.
+        profile_id: its permissionProfileId, or None.
+        group_id: its groupId; None allocates the next one.
+        listed: whether list groups shows it.
+    """
 
     name: str
     group_type: str
@@ -113,10 +121,22 @@ class NewGroup:
 
 @dataclass(frozen=True, slots=True)
 class NewUser:
+    """A user to create.
+
+    Attributes:
+        user_name: its userName.
+        email: its email, or None.
+        locale: its userSettings.locale, or None.
+        can_send_envelope: its userSettings.canSendEnvelope, or None.
+        unique: True answers an existing userName+email combination with the existing user
+            instead of creating it again.
+    """
+
     user_name: str
     email: str | None
     locale: str | None = None
     can_send_envelope: bool | None = None
+    unique: bool = True
 
 
 def now_timestamp() -> str:
@@ -229,6 +249,11 @@ class Store:
             ).fetchone()
         return row is not None
 
+    @property
+    def profile_ids(self) -> Container[str]:
+        """The permission profiles' ids, for ``in``."""
+        return _ProfileIds(self)
+
     def list_groups(self) -> list[GroupRow]:
         """Every listed group, in creation order, with its members."""
         with self._lock:
@@ -310,14 +335,11 @@ class Store:
             self._db.execute("COMMIT")
         return created
 
-    def create_users(
-        self, users: Iterable[NewUser | None], *, allow_duplicates: bool = False
-    ) -> list[tuple[UserRow, bool] | None]:
+    def create_users(self, users: Iterable[NewUser | None]) -> list[tuple[UserRow, bool] | None]:
         """Create users in one transaction.
 
         Args:
             users: the users to create; None entries (already rejected) are skipped.
-            allow_duplicates: create a user even when its userName+email combination exists.
 
         Returns:
             For each entry, None when skipped, else ``(user, created)``: ``created`` is False
@@ -331,9 +353,7 @@ class Store:
                     if user is None:
                         answers.append(None)
                         continue
-                    existing = (
-                        None if allow_duplicates else self._find_user(user.user_name, user.email)
-                    )
+                    existing = self._find_user(user.user_name, user.email) if user.unique else None
                     if existing is not None:
                         answers.append((existing, False))
                         continue
@@ -368,6 +388,16 @@ class Store:
                 raise
             self._db.execute("COMMIT")
         return answers
+
+
+class _ProfileIds:
+    """The permission profiles' ids as a container (read from the database on each test)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __contains__(self, profile_id: object) -> bool:
+        return isinstance(profile_id, str) and self._store.profile_exists(profile_id)
 
 
 def _lastrowid(cursor: sqlite3.Cursor) -> int:

@@ -76,11 +76,8 @@ ORDER: dict[str, tuple[str, ...]] = {
         "userName",
         "userStatus",
     ),
-    # the documentation site's error template (fault ``error-envelope`` only)
-    "response": ("success", "error"),
-    "error": ("code", "message"),
 }
-"""Child order per shape."""
+"""Child order per documented shape."""
 
 ITEMS: dict[tuple[str, str], str] = {
     ("groupInformation", "groups"): "group",
@@ -91,7 +88,7 @@ ITEMS: dict[tuple[str, str], str] = {
 }
 """List-item element name per (shape, list field)."""
 
-OBJECTS: dict[str, str] = {"errorDetails": "errorDetails", "error": "error"}
+OBJECTS: dict[str, str] = {"errorDetails": "errorDetails"}
 """Shape of a nested object per field name."""
 
 REQUEST_ITEMS: dict[tuple[str, str], str] = {
@@ -116,6 +113,8 @@ class XmlStyle:
         root_names: shape -> another root element name (a fault).
         item_names: item shape -> another list-item element name (a fault).
         reversed_shapes: shapes whose children come in reverse order (a fault).
+        orders: shape -> child order, for shapes the documentation does not have (a fault's
+            own bodies); it takes precedence over ``ORDER``.
         escape: escape ``&`` in text (False: malformed XML; a fault).
         prefix: the DocuSign namespace's prefix; None declares it as the default namespace.
         nil_prefix: the prefix of the XML Schema instance namespace (``i`` as in the examples).
@@ -135,6 +134,7 @@ class XmlStyle:
     root_names: Mapping[str, str] = field(default_factory=dict)
     item_names: Mapping[str, str] = field(default_factory=dict)
     reversed_shapes: frozenset[str] = frozenset()
+    orders: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     escape: bool = True
     prefix: str | None = None
     nil_prefix: str = "i"
@@ -164,13 +164,16 @@ def render(shape: str, body: Node, style: XmlStyle | None = None) -> bytes:
     return ((style.declaration or "") + text).encode(style.encoding)
 
 
-def child_order(shape: str, body: Node) -> list[str]:
+def child_order(
+    shape: str, body: Node, orders: Mapping[str, tuple[str, ...]] | None = None
+) -> list[str]:
     """The order of ``body``'s children: the documented order, other names merged in.
 
     DataContractSerializer writes a type's members alphabetically (ordinal), so a member the
     documentation does not list goes where the alphabet puts it among the documented ones.
+    ``orders`` gives the order of shapes beyond ``ORDER`` (and takes precedence over it).
     """
-    documented = ORDER.get(shape, ())
+    documented = (orders or {}).get(shape) or ORDER.get(shape, ())
     extras = sorted(name for name in body if name not in documented)
     names: list[str] = []
     for name in (name for name in documented if name in body):
@@ -194,7 +197,7 @@ def _text(text: str, style: XmlStyle) -> str | etree.CDATA:
 
 
 def _fill(element: etree._Element, shape: str, body: Node, style: XmlStyle) -> None:
-    names = child_order(shape, body)
+    names = child_order(shape, body, style.orders)
     if shape in style.reversed_shapes:
         names.reverse()
     for name in names:
