@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -10,7 +13,8 @@ import pytest
 from lxml import etree
 
 from diglot import Family
-from diglot.server import DEFAULT_ACCOUNT_ID, FAULTS, running
+from diglot.server import DEFAULT_ACCOUNT_ID, FAULTS, _app, _http, _store, _xml, running
+from diglot.server._faults import NO_FAULT, FaultHooks
 from tests.server.conftest import NS, XML, XSI, local_names, q
 
 Demo = Callable[[httpx.Client], None]
@@ -380,3 +384,63 @@ def test_clean_server_does_not_show_the_fault(name: str, clean: httpx.Client) ->
 def test_xml_namespace_is_right_when_clean(clean: httpx.Client) -> None:
     root = xml_of(clean.get("/groups", headers=XML))
     assert etree.QName(root).namespace == NS
+
+
+# -- faults are transformers of the faithful server -------------------------------------------
+
+
+def test_the_faithful_logic_names_no_fault() -> None:
+    # every fault lives in its own hooks; the logic reads as the documentation
+    sources = {
+        "_Api": inspect.getsource(_app._Api),
+        "_xml": inspect.getsource(_xml),
+        "_http": inspect.getsource(_http),
+        "_store": inspect.getsource(_store),
+    }
+    for where, source in sources.items():
+        assert [name for name in FAULTS if name in source] == [], where
+        assert re.search(r"fault\s*[!=]=", source) is None, where
+
+
+@pytest.mark.parametrize("name", list(FAULTS))
+def test_every_fault_is_made_of_hooks(name: str) -> None:
+    fault = FAULTS[name]
+    hooks = [
+        field.name
+        for field in dataclasses.fields(FaultHooks)
+        if getattr(fault, field.name) is not getattr(NO_FAULT, field.name)
+    ]
+    assert hooks, f"{name} changes none of the faithful server's hooks"
+
+
+def _get(fault: str, variant: str, path: str, **kwargs: Any) -> httpx.Response:
+    with (
+        running(fault=fault, variant=variant) as url,
+        httpx.Client(base_url=f"{url}/v2.1/accounts/{DEFAULT_ACCOUNT_ID}", timeout=10) as client,
+    ):
+        return client.get(path, **kwargs)
+
+
+def test_a_variant_rewrites_headers_after_the_fault() -> None:
+    response = _get("wrong-content-type", "charset-upper", "/groups", headers=XML)
+    assert response.headers["content-type"] == "application/json;charset=UTF-8"
+    assert xml_of(response).tag == q("groupInformation")
+
+
+def test_a_variant_rewrites_the_faults_answer() -> None:
+    body = _get("next-uri-skips", "query-only-links", "/groups", params={"count": "5"}).json()
+    assert body["nextUri"] == "?start_position=6&count=5"
+    root = xml_of(_get("error-envelope", "xml-prefixed", "/groups?count=0", headers=XML))
+    assert (root.prefix, local_names(root)) == ("ds", ["success", "error"])
+
+
+def test_a_variants_request_default_reaches_the_faults_rewrite() -> None:
+    # small-default-count adds count=10 outside; count-out-of-range-accepted clamps inside
+    body = _get("count-out-of-range-accepted", "small-default-count", "/groups").json()
+    assert body["resultSetSize"] == "10"
+    assert (
+        _get("count-out-of-range-accepted", "small-default-count", "/groups?count=0").json()[
+            "resultSetSize"
+        ]
+        == "1"
+    )
