@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = {"per response": 4, "generation": 4, "end to end": 2, "memory": 2, "scaling": 2}
 
 
-@pytest.mark.slow
+@pytest.mark.bench
 def test_quick_run_prints_every_figure(tmp_path: Path) -> None:
     rows_file = tmp_path / "rows.json"
     done = subprocess.run(

@@ -10,6 +10,7 @@ import diglot
 PUBLIC = [
     "Case",
     "CaseKind",
+    "CheckInfo",
     "CheckResult",
     "ContractViolation",
     "DiglotError",
@@ -18,9 +19,13 @@ PUBLIC = [
     "Family",
     "Finding",
     "InvalidSpec",
+    "MultiCheck",
+    "Observation",
     "ReportError",
     "Request",
     "Response",
+    "RunContext",
+    "RunOptions",
     "RunResult",
     "Severity",
     "Status",
@@ -31,6 +36,9 @@ PUBLIC = [
     "check",
     "load_spec",
     "parametrize",
+    "register_check",
+    "register_multi_check",
+    "run",
 ]
 
 

@@ -263,13 +263,17 @@ def test_an_unknown_operation_is_a_clear_collection_error(pytester: pytest.Pytes
 @pytest.mark.parametrize(
     ("options", "ini", "message"),
     [
-        (["--diglot-content-types", "yaml"], "", "*'yaml'*not a content type*json,xml*"),
-        (["--diglot-max-examples", "many"], "", "*--diglot-max-examples*whole number*'many'*"),
+        (
+            ["--diglot-content-types", "yaml"],
+            "",
+            "*--diglot-content-types*'yaml'*not a content type*json,xml*",
+        ),
+        (["--diglot-max-examples", "many"], "", "*--diglot-max-examples*'many'*whole number*"),
         ([], "diglot_max_examples = 0", "*--diglot-max-examples*at least 1*'0'*"),
         (["--diglot-seed", "x"], "", "*--diglot-seed*whole number*"),
         (["--diglot-base-url", "example.com"], "", "*is not an http(s) URL*"),
         (["--diglot-base-url", "http://h/restapi"], "", "*--diglot-account-id is required*"),
-        (["--diglot-fault", "nope"], "", "*'nope' is not a fault*ignore-accept*"),
+        (["--diglot-fault", "nope"], "", "*unknown fault 'nope'*--list-faults*"),
     ],
 )
 def test_wrong_options_are_usage_errors_without_a_traceback(

@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from diglot.cli import main
-from diglot.engine._options import RunConfig
+from diglot.engine._options import RunOptions
 from diglot.engine._results import Status
 from diglot.engine._run import run
 from diglot.model import Severity
@@ -16,7 +16,7 @@ from diglot.server import FAULTS
 
 
 def test_the_clean_reference_server_gives_no_finding_at_all():
-    result = run(RunConfig(max_examples=5, seed=7))
+    result = run(RunOptions(max_examples=5, seed=7))
     findings = [f for r in result.results for f in r.findings]
     assert findings == []
     assert result.errors == []
@@ -39,10 +39,10 @@ def test_the_clean_reference_server_gives_no_finding_at_all():
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_every_fault_is_caught_by_its_family(fault):
     info = FAULTS[fault]
-    result = run(RunConfig(max_examples=3, seed=1, fault=fault))
+    result = run(RunOptions(max_examples=3, seed=1, fault=fault))
     findings = [f for r in result.results for f in r.findings]
     wanted = {Severity.WARNING, Severity.VIOLATION} if info.warning_only else {Severity.VIOLATION}
-    hits = [f for f in findings if f.family is info.family and f.severity in wanted]
+    hits = [f for f in findings if f.family == info.family and f.severity in wanted]
     assert hits, f"{fault} ({info.family}) not caught; found: {[f.check for f in findings]}"
     assert result.failed(strict=info.warning_only)
 
@@ -117,33 +117,52 @@ def test_an_unreachable_target_exits_3(capsys):
 
 
 def test_read_only_sends_no_post_and_says_why():
-    result = run(RunConfig(max_examples=3, seed=3, read_only=True))
+    result = run(RunOptions(max_examples=3, seed=3, read_only=True))
     creates = [r for r in result.results if r.operation in ("createGroups", "createUsers")]
     assert creates
     assert all(r.status is Status.SKIPPED and "--read-only" in r.skip_reason for r in creates)
 
 
 def test_the_request_budget_is_respected():
-    result = run(RunConfig(max_examples=10, seed=3, max_requests=40))
+    result = run(RunOptions(max_examples=10, seed=3, max_requests=40))
     assert result.requests <= 40
     assert any("budget" in error for error in result.errors)
 
 
 def test_shards_split_the_work():
-    whole = run(RunConfig(max_examples=2, seed=4, stateful=False))
-    parts = [run(RunConfig(max_examples=2, seed=4, stateful=False, shard=(i, 2))) for i in (0, 1)]
+    whole = run(RunOptions(max_examples=2, seed=4, stateful=False))
+    parts = [run(RunOptions(max_examples=2, seed=4, stateful=False, shard=(i, 2))) for i in (0, 1)]
     keys = [{(r.operation, r.content_type) for r in p.results if r.exchanges} for p in parts]
     assert keys[0].isdisjoint(keys[1])
     assert keys[0] | keys[1] == {(r.operation, r.content_type) for r in whole.results}
 
 
 def test_the_token_is_sent_but_never_written(tmp_path, capsys, monkeypatch):
+    from diglot.server import DEFAULT_ACCOUNT_ID, running
+    from tests.hostile.proxy import Selective
+    from tests.hostile.server import HostileServer
+
     token = "s3cret-token-value-0123456789"
     monkeypatch.setenv("DIGLOT_TOKEN", token)
-    args = ["run", "--max-examples", "2", "--report-dir", str(tmp_path), "--fault", "ignore-accept"]
-    assert main(args) == 1
+    seen: list[str] = []
+
+    class Recording(Selective):
+        def __call__(self, peer, request, context):
+            seen.append(request.headers.get("authorization", ""))
+            return super().__call__(peer, request, context)
+
+    with running(fault="ignore-accept") as upstream:
+        # a loopback proxy in front of the reference server sees what went on the wire
+        handler = Recording(lambda *_: False, upstream, method="NONE")
+        with HostileServer(handler) as proxy:
+            args = ["run", "--base-url", proxy.base_url, "--account-id", DEFAULT_ACCOUNT_ID]
+            args += ["--max-examples", "2", "--report-dir", str(tmp_path)]
+            assert main(args) == 1
+    assert seen
+    assert set(seen) == {f"Bearer {token}"}
     out = capsys.readouterr()
     assert token not in out.out + out.err
     for path in tmp_path.iterdir():
-        assert token not in path.read_text(errors="replace"), path.name
+        if path.is_file():
+            assert token not in path.read_text(errors="replace"), path.name
     assert "$DIGLOT_TOKEN" in (tmp_path / "report.json").read_text()

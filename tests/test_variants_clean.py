@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from diglot.engine._options import RunConfig
+from diglot.engine._options import RunOptions
 from diglot.engine._results import RunResult
 from diglot.engine._run import run
 from diglot.server import VARIANTS
@@ -29,7 +29,7 @@ def describe(result: RunResult) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_a_strict_run_finds_nothing_against_a_variant(variant: str) -> None:
-    result = run(RunConfig(max_examples=5, seed=1, strict=True, variant=variant))
+    result = run(RunOptions(max_examples=5, seed=1, strict=True, variant=variant))
     findings = [f for r in result.results for f in r.findings]
     assert not findings, f"{VARIANTS[variant].description}:\n{describe(result)}"
     assert not result.errors, describe(result)

@@ -282,7 +282,7 @@ class Finding:
     """
 
     check: str
-    family: Family
+    family: str
     severity: Severity
     message: str
     operation: str

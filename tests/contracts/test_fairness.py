@@ -110,6 +110,80 @@ def test_two_undocumented_json_properties_are_one_warning_each():
     assert {f.severity for f in obs.findings} == {Severity.WARNING}
 
 
+def test_an_element_that_is_no_item_inside_a_list_is_a_broken_list_not_an_added_property():
+    # JSON has no such thing as a property inside an array: ["a", {...}] is a schema error
+    page = xml_page("").replace(
+        b"<groups></groups>", b"<groups><groupsVersion>2</groupsVersion></groups>"
+    )
+    page = page.replace(b"<resultSetSize>1<", b"<resultSetSize>0<").replace(
+        b"<totalSetSize>1<", b"<totalSetSize>0<"
+    )
+    obs = observe(Case("listGroups", "xml"), page, XML)
+    assert [(f.check, f.severity) for f in obs.findings] == [("schema.body", Severity.VIOLATION)]
+    assert isinstance(obs.data, dict)
+    assert obs.data.get("groups") == []  # the list holds its items only: no pagination finding
+
+
+def test_an_extension_attribute_is_a_warning_and_a_bare_nil_a_violation():
+    group = '<group xml:lang="fr"><groupId>1</groupId><groupName>a</groupName></group>'
+    obs = observe(Case("listGroups", "xml"), xml_page(group), XML)
+    assert findings(obs) == [
+        ("schema.unknown_property", Severity.WARNING, "undocumented attribute 'lang' on <group>")
+    ]
+    bare = xml_page(XML_GROUP).replace(b"<resultSetSize>", b'<nextUri nil="true"/><resultSetSize>')
+    obs = observe(Case("listGroups", "xml"), bare, XML)
+    assert ("schema.body", Severity.VIOLATION) in {(c, s) for c, s, _ in findings(obs)}
+
+
+@pytest.mark.parametrize(
+    ("json_group", "xml_group"),
+    [
+        (
+            '{"groupId": "1", "groupName": "a", "permissionProfileId": null, "users": null}',
+            "<group><groupId>1</groupId><groupName>a</groupName>"
+            '<permissionProfileId i:nil="true"/><users i:nil="true"/></group>',
+        ),
+    ],
+)
+def test_null_or_nil_for_an_optional_property_is_no_value_not_a_type_error(json_group, xml_group):
+    page = {**JSON_PAGE, "groups": [json.loads(json_group)]}
+    assert findings(observe(Case("listGroups", "json"), json.dumps(page).encode(), JSON)) == []
+    assert findings(observe(Case("listGroups", "xml"), xml_page(xml_group), XML)) == []
+
+
+def test_null_for_a_required_property_is_still_a_violation():
+    page = {**JSON_PAGE, "groups": [{"groupId": "1", "groupName": None}]}
+    obs = observe(Case("listGroups", "json"), json.dumps(page).encode(), JSON)
+    assert [(c, s) for c, s, _ in findings(obs)] == [("schema.body", Severity.VIOLATION)]
+    nil = XML_GROUP.replace("<groupName>a</groupName>", '<groupName i:nil="true"/>')
+    obs = observe(Case("listGroups", "xml"), xml_page(nil), XML)
+    assert ("schema.body", Severity.VIOLATION) in {(c, s) for c, s, _ in findings(obs)}
+
+
+def test_members_listed_in_another_order_in_xml_say_the_same():
+    users = [{"email": "a@example.com", "userId": "1"}, {"email": "b@example.com", "userId": "2"}]
+    json_page = {**JSON_PAGE, "groups": [{"groupId": "1", "groupName": "a", "users": users}]}
+    members = "".join(
+        f"<userInfo><email>{u['email']}</email><userId>{u['userId']}</userId></userInfo>"
+        for u in reversed(users)
+    )
+    xml = xml_page(
+        f"<group><groupId>1</groupId><groupName>a</groupName><users>{members}</users></group>"
+    )
+    assert pair(json_page, xml) == []
+    # the listed items' own order is the pagination's: that one matters
+    two = {
+        **JSON_PAGE,
+        "groups": [{"groupId": "1", "groupName": "a"}, {"groupId": "2", "groupName": "b"}],
+    }
+    swapped = (
+        xml_page("<group><groupId>2</groupId><groupName>b</groupName></group>" + XML_GROUP)
+        .replace(b"<resultSetSize>1<", b"<resultSetSize>2<")
+        .replace(b"<totalSetSize>1<", b"<totalSetSize>2<")
+    )
+    assert pair({**two, "resultSetSize": "2", "totalSetSize": "2"}, swapped) != []
+
+
 def test_an_undocumented_element_never_hides_an_order_error():
     group = "<group><groupName>a</groupName><extra>1</extra><groupId>1</groupId></group>"
     obs = observe(Case("listGroups", "xml"), xml_page(group), XML)

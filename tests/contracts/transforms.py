@@ -890,23 +890,6 @@ def x_known_elsewhere(draw: Draw, doc: Doc) -> None:
         _insert_unknown(draw, doc, at, node, name)
 
 
-def x_unknown_in_wrapper(draw: Draw, doc: Doc) -> None:
-    """An undocumented element inside a list wrapper, beside its items (<groups><group/>…
-    <groupsVersion/></groups>): a warning, and the list still holds only its items."""
-    wrappers = []
-    for at, node, type_key in doc.objects():
-        for name in doc.shapes.codec.list_items(type_key):
-            child = xml_child(node, name)
-            if child is not None:
-                wrappers.append((f"{at}/{name}", child, name))
-    if not wrappers:
-        return
-    at, wrapper, name = wrappers[draw(index(len(wrappers)), "wrapper")]
-    taken = doc.shapes.codec.known_elements | {local(c) for c in wrapper if isinstance(c.tag, str)}
-    (unknown,) = fresh([draw(xml_names, "name")], taken)
-    _insert_unknown(draw, doc, at, wrapper, unknown)
-
-
 # -- shared families -------------------------------------------------------------------------
 
 

@@ -27,7 +27,7 @@ from typing import IO
 import pytest
 
 from diglot.cli import main
-from diglot.engine._run import GIVE_UP_AFTER
+from diglot.engine._session import GIVE_UP_AFTER
 from diglot.server import DEFAULT_ACCOUNT_ID, running
 from tests.hostile import catalogue
 from tests.hostile.catalogue import BEHAVIOURS

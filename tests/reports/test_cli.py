@@ -101,7 +101,7 @@ def test_usage_errors(tmp_path, monkeypatch, capsys, argv, message):
 def test_invalid_report_names_file_and_place(tmp_path, capsys):
     path = tmp_path / "broken.json"
     document: Any = to_json(make_run())
-    document["results"][0]["family"] = "vibes"
+    document["results"][0]["family"] = "Vibes!"  # a family is a lower-case name
     path.write_text(json.dumps(document), "utf-8")
     assert main(["report", str(path)]) == ExitCode.USAGE
     err = capsys.readouterr().err

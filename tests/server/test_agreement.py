@@ -18,9 +18,6 @@ from lxml import etree
 
 DATA = files("diglot") / "specs" / "data"
 
-if not (DATA / "openapi.json").is_file() or not (DATA / "restapi.xsd").is_file():
-    pytest.skip("the spec data files are not built yet", allow_module_level=True)
-
 OPENAPI: dict[str, Any] = json.loads((DATA / "openapi.json").read_text(encoding="utf-8"))
 XSD = etree.XMLSchema(etree.fromstring((DATA / "restapi.xsd").read_bytes()))
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import docusign_esign  # a dev dependency: its absence is a failure, not a skip
 import pytest
 
 from diglot.server import DEFAULT_ACCOUNT_ID
-
-docusign_esign = pytest.importorskip("docusign_esign")
 
 
 @pytest.fixture(scope="module")

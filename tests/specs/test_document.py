@@ -266,7 +266,8 @@ def test_properties_from_docusigns_openapi_are_typed_and_marked(doc):
 
 def test_the_docusign_sdk_knows_every_property_by_the_same_name_and_type(doc):
     # the SDK is generated from the same published description
-    models = pytest.importorskip("docusign_esign.models")
+    import docusign_esign.models as models
+
     classes = {
         "group": models.Group,
         "userInfo": models.UserInfo,

@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("diglot.cli.check", "check recorded responses (files) against the contract"),
     "serve": ("diglot.cli.serve", "run the embedded reference server"),
     "spec": ("diglot.cli.spec", "print the OpenAPI document or the XML Schema"),
+    "checks": ("diglot.cli.checks", "list every check, or explain one"),
     "report": ("diglot.cli.report", "re-render or merge report.json files"),
     "selftest": (
         "diglot.cli.selftest",
@@ -52,7 +53,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from diglot import __version__
+    from diglot._version import __version__
 
     parser = argparse.ArgumentParser(
         prog="diglot",
@@ -64,8 +65,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"diglot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
-        if importlib.util.find_spec(module_name) is None:  # not built yet
-            continue
         command = cast(_Command, importlib.import_module(module_name))
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         command.configure(command_parser)
@@ -92,6 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DiglotError as exc:
         print(f"diglot: error: {inert(str(exc), newlines=True)}", file=sys.stderr)
         return ExitCode.USAGE
+    except BrokenPipeError:  # the reader went away (`diglot checks | head`): not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return ExitCode.OK
     except KeyboardInterrupt:
         print("diglot: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED

@@ -30,7 +30,7 @@ from diglot.engine._results import RunResult, Status
 from diglot.transport._redact import Redactor
 
 if TYPE_CHECKING:
-    from diglot.engine._options import RunConfig
+    from diglot.engine._options import RunOptions
     from diglot.engine._run import Progress as RunProgress
 
 _STYLE = {
@@ -61,7 +61,7 @@ class Console:
         """``text`` as every line of diglot's output must be: redacted, then inert."""
         return inert(self.redactor.text(text), newlines=True)
 
-    def start(self, config: RunConfig) -> None:
+    def start(self, config: RunOptions) -> None:
         target = config.base_url or "the embedded reference server"
         if config.fault:
             target += f" with fault {config.fault!r}"

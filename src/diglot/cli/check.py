@@ -33,8 +33,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    from diglot._check import check
     from diglot.cli._console import Console
+    from diglot.contracts._response import check
     from diglot.model import Case, Exchange, Expect, Request, Response
     from diglot.specs import load_spec
 

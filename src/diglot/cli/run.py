@@ -4,107 +4,82 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from diglot.cli import ExitCode
+from diglot.errors import UsageError
+
+if TYPE_CHECKING:
+    from diglot.engine import RunOptions
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    target = parser.add_argument_group("target")
-    target.add_argument(
-        "--base-url",
-        help="the implementation's …/restapi base URL; default: start the embedded reference "
-        "server on a free loopback port. The bearer token comes from DIGLOT_TOKEN.",
-    )
-    target.add_argument("--account-id", help="account to test (required with --base-url)")
-    scope = parser.add_argument_group("scope")
-    scope.add_argument(
-        "--operations",
-        type=_csv,
-        default=(),
-        help="comma-separated operation ids (listGroups,createGroups,createUsers,"
-        "listSigningGroups); default: all",
-    )
-    scope.add_argument(
-        "--content-types",
-        type=_csv,
-        default=("json", "xml"),
-        help="json, xml or json,xml (default)",
-    )
-    scope.add_argument("--read-only", action="store_true", help="send only GET requests")
-    scope.add_argument(
-        "--no-stateful",
-        action="store_true",
-        help="skip pagination walks and create-then-find sequences",
-    )
-    scope.add_argument("--shard", type=_shard, help="i/n: run the i-th of n shards (0-based)")
-    generation = parser.add_argument_group("generation")
-    generation.add_argument(
-        "--max-examples", type=int, default=25, help="cases per operation and content type (25)"
-    )
-    generation.add_argument("--seed", type=int, help="hypothesis seed, to reproduce a run")
-    generation.add_argument("--no-shrink", action="store_true", help="do not shrink failures")
-    generation.add_argument(
-        "--name-prefix", default="diglot-", help="prefix of every name diglot creates (diglot-)"
-    )
-    manners = parser.add_argument_group("staging manners")
-    manners.add_argument("--rate-limit", type=float, help="at most this many requests per second")
-    manners.add_argument(
-        "--timeout", type=float, default=10.0, help="seconds per request, connect to last byte (10)"
-    )
-    limits = parser.add_argument_group("limits on what the target may send")
-    limits.add_argument(
-        "--max-body",
-        type=int,
-        default=8 * 2**20,
-        metavar="BYTES",
-        help="body bytes kept per response, after decompression; longer bodies are cut "
-        "and reported (8388608 = 8 MiB)",
-    )
-    limits.add_argument(
-        "--max-header-bytes",
-        type=int,
-        default=64 * 1024,
-        metavar="BYTES",
-        help="total size of one response's headers (65536)",
-    )
-    limits.add_argument(
-        "--max-headers", type=int, default=256, help="header lines in one response (256)"
-    )
-    manners.add_argument("--max-requests", type=int, help="stop sending after this many requests")
-    output = parser.add_argument_group("verdict and output")
-    output.add_argument("--strict", action="store_true", help="warnings fail the run too")
-    output.add_argument(
-        "--report-dir", type=Path, default=Path("reports"), help="where reports go (reports/)"
-    )
-    output.add_argument("--no-reports", action="store_true", help="write no report files")
-    output.add_argument(
-        "--fault",
-        help="embedded server only: switch on one of its faults (see `diglot serve --list-faults`)",
-    )
-    output.add_argument(
-        "--variant",
-        help="embedded server only: answer in one faithful-but-different way "
-        "(see `diglot serve --list-variants`)",
-    )
+    """Add one flag per option of the table (``diglot.engine.OPTIONS``), by group."""
+    from diglot.engine import OPTIONS
+
+    groups: dict[str, argparse._ArgumentGroup] = {}
+    for spec in OPTIONS:
+        if not spec.cli:
+            continue
+        group = groups.get(spec.group) or parser.add_argument_group(spec.group)
+        groups[spec.group] = group
+        if spec.flag:
+            group.add_argument(
+                spec.cli_flag,
+                dest=spec.name,
+                action="store_false" if spec.default else "store_true",
+                help=spec.help,
+            )
+            continue
+        default = spec.cli_default
+        shown = f" (default: {_shown(default)})" if default not in (None, ()) else ""
+        group.add_argument(
+            spec.cli_flag,
+            dest=spec.name,
+            type=_argument_type(spec.parse),
+            default=default,
+            metavar=spec.metavar,
+            help=spec.help + shown,
+        )
+        if spec.name == "report_dir":
+            group.add_argument(
+                "--no-reports",
+                dest="report_dir",
+                action="store_const",
+                const=None,
+                help="write no report files",
+            )
 
 
-def _csv(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.split(",") if part.strip())
+def _shown(value: object) -> str:
+    return ",".join(value) if isinstance(value, tuple) else str(value)
 
 
-def _shard(text: str) -> tuple[int, int]:
-    try:
-        index, count = (int(part) for part in text.split("/"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not i/n, e.g. 0/2") from None
-    return index, count
+def _argument_type(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """The option's parser, with its UsageError turned into argparse's usage message."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except UsageError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    convert.__name__ = getattr(parse, "__name__", "value").strip("_")
+    return convert
+
+
+def options_from(args: argparse.Namespace) -> RunOptions:
+    """The run's options from parsed flags, and the token from the environment."""
+    from diglot.engine import OPTIONS, RunOptions
+
+    values = {spec.name: getattr(args, spec.name) for spec in OPTIONS if spec.cli}
+    return RunOptions(**values, token=RunOptions.token_from_environment())
 
 
 def execute(args: argparse.Namespace) -> int:
     from diglot.cli._console import Console
-    from diglot.engine._options import RunConfig
-    from diglot.engine._run import Finished, Progress, iter_run
+    from diglot.engine import Finished, Progress, iter_run
 
     if args.fault is not None:
         from diglot.server import get_fault
@@ -114,30 +89,7 @@ def execute(args: argparse.Namespace) -> int:
         from diglot.server import get_variant
 
         get_variant(args.variant)
-    config = RunConfig(
-        base_url=args.base_url,
-        account_id=args.account_id,
-        operations=args.operations,
-        content_types=args.content_types,
-        max_examples=args.max_examples,
-        seed=args.seed,
-        strict=args.strict,
-        read_only=args.read_only,
-        rate_limit=args.rate_limit,
-        timeout=args.timeout,
-        max_body=args.max_body,
-        max_header_bytes=args.max_header_bytes,
-        max_headers=args.max_headers,
-        max_requests=args.max_requests,
-        shrink=not args.no_shrink,
-        stateful=not args.no_stateful,
-        name_prefix=args.name_prefix,
-        token=RunConfig.token_from_environment(),
-        report_dir=None if args.no_reports else args.report_dir,
-        fault=args.fault,
-        variant=args.variant,
-        shard=args.shard,
-    )
+    config = options_from(args)
     console = Console(secrets=[config.token])
     console.start(config)
     result = None

@@ -58,7 +58,7 @@ def run_matrix(
     faults: Sequence[str] = (), *, max_examples: int = 10, seed: int = 1
 ) -> Iterator[Verdict]:
     """Run the clean server and each fault; yield one verdict each (clean first)."""
-    from diglot.engine._options import RunConfig
+    from diglot.engine._options import RunOptions
     from diglot.engine._run import run
     from diglot.model import Severity
     from diglot.server import FAULTS, get_fault
@@ -67,12 +67,12 @@ def run_matrix(
         get_fault(wanted)  # a UsageError naming close matches when unknown
     names: list[str | None] = [None, *(faults or FAULTS)]
     for name in names:
-        config = RunConfig(max_examples=max_examples, seed=seed, fault=name)
+        config = RunOptions(max_examples=max_examples, seed=seed, fault=name)
         result = run(config)
         findings = [f for r in result.results for f in r.findings]
         if name is None:
             caught = not findings and not result.errors
-            families = tuple(sorted({f.family.value for f in findings}))
+            families = tuple(sorted({str(f.family) for f in findings}))
             yield Verdict(
                 None,
                 "-",
@@ -87,14 +87,14 @@ def run_matrix(
         hits = [
             f
             for f in findings
-            if f.family is fault.family
+            if f.family == fault.family
             and (f.severity is wanted or f.severity is Severity.VIOLATION)
         ]
         yield Verdict(
             name,
             fault.family.value,
             bool(hits),
-            tuple(sorted({f.family.value for f in findings})),
+            tuple(sorted({str(f.family) for f in findings})),
             len(findings),
             f"{hits[0].check}: {hits[0].message}" if hits else "not caught",
         )
@@ -104,14 +104,14 @@ def run_variants(
     variants: Sequence[str] = (), *, max_examples: int = 10, seed: int = 1
 ) -> Iterator[VariantVerdict]:
     """Run each variant (all when ``variants`` is empty) strictly; yield one verdict each."""
-    from diglot.engine._options import RunConfig
+    from diglot.engine._options import RunOptions
     from diglot.engine._run import run
     from diglot.server import VARIANTS, get_variant
 
     for wanted in variants:
         get_variant(wanted)  # a UsageError naming close matches when unknown
     for name in variants or VARIANTS:
-        result = run(RunConfig(max_examples=max_examples, seed=seed, strict=True, variant=name))
+        result = run(RunOptions(max_examples=max_examples, seed=seed, strict=True, variant=name))
         findings = [f for r in result.results for f in r.findings]
         problems = [f"{f.check}: {f.message}" for f in findings[:3]] + result.errors[:1]
         yield VariantVerdict(

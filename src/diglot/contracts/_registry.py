@@ -1,237 +1,335 @@
-"""The check registry and the observation every check reads.
+"""The check registry: the public way to add a check, built-in or a user's.
 
-A check is a function of one :class:`Observation` (one exchange, parsed once) that reports
-findings through it and returns whether it applied. Checks that need several exchanges
-(JSON ⇄ XML equivalence, pagination walks, stateful sequences) are plain functions over
-several observations in their own modules; they report through the same objects.
+Two kinds of check, one registry:
+
+* a **single-exchange check** is a function of one :class:`Observation` that reports
+  findings through it and returns whether it applied (``False``, or
+  ``obs.inconclusive(...)``, when the exchange held nothing for it to judge). Register it
+  with :func:`register_check`.
+* a **multi-exchange check** is a :class:`MultiCheck` subclass: it may drive requests of its
+  own for an operation × content type (a pagination walk, a create-then-find sequence, the
+  same GET in JSON and XML), and it sees every response and the end of the run. Register it
+  with :func:`register_multi_check`.
+
+Every built-in check uses exactly this API, each id defined, driven and judged in one file
+of ``diglot.contracts``. A user's checks load from the ``diglot.checks`` entry point group
+or from modules named with ``--checks-modules`` (see :func:`load_checks`).
+
+Example:
+    >>> import diglot
+    >>> @diglot.register_check("acme.no_internal_ids", description="No id starts with int-.")
+    ... def no_internal_ids(obs: diglot.Observation) -> bool:
+    ...     if obs.status != 200:
+    ...         return False
+    ...     if "int-" in str(obs.data):
+    ...         obs.report("acme.no_internal_ids", "an internal id leaked")
+    ...     return True
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import importlib
+import importlib.metadata
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar
 
-from diglot.model import Exchange, Family, Finding, JSONValue, Severity
-from diglot.transport._bodies import BodyProblem, parse_json, parse_xml
+from diglot.errors import UsageError
 
 if TYPE_CHECKING:
-    from lxml import etree
-
+    from diglot.contracts._observation import Observation
+    from diglot.model import Case, Request
     from diglot.specs import Spec
     from diglot.specs._model import Operation
+    from diglot.strategies import Names
 
-RESTAPI_NS = "http://www.docusign.com/restapi"
+ENTRY_POINT_GROUP = "diglot.checks"
+"""Packages list modules here (``[project.entry-points."diglot.checks"]``) whose import
+registers checks."""
+
+_ID = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_.]*\Z")
 
 
 @dataclass(frozen=True, slots=True)
 class CheckInfo:
-    """What a check claims, for reports and for the result matrix.
+    """What a check claims, for reports, ``diglot checks`` and the result matrix.
 
     Attributes:
-        id: ``family.claim``, e.g. ``schema.body``.
-        family: the family it belongs to.
+        id: ``family.claim`` in lower case, e.g. ``schema.body``.
         description: the claim, one sentence.
-        operations: the operations it applies to; None for all.
-        multi: True when it judges several exchanges together (run by the runner's phases).
-        via: the single-exchange check that reports for it (``schema.unknown_property`` is
-            judged by ``schema.body``); it counts as applied whenever that one applies...
-        rule_prefix: ...to a case whose ``rule`` starts with this (empty: any case).
+        family: the family it belongs to; by default the part of ``id`` before the dot. The
+            built-in families are protocol, schema, equivalence, pagination and semantics; a
+            user's check may name its own.
+        operations: the operation ids it applies to; None for every operation.
+        multi: True when it spans exchanges (a :class:`MultiCheck`).
+        rules: prefixes of ``Case.rule`` whose status verdict this check owns instead of
+            ``protocol.status_code`` (``semantics.limits`` owns ``limits.``).
     """
 
     id: str
-    family: Family
     description: str
+    family: str = ""
     operations: frozenset[str] | None = None
     multi: bool = False
-    via: str = ""
-    rule_prefix: str = ""
+    rules: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not _ID.match(self.id):
+            raise UsageError(
+                f"check id {self.id!r} is not 'family.claim' in lower case "
+                "(letters, digits, underscores), e.g. 'acme.no_internal_ids'"
+            )
+        if not self.family:
+            object.__setattr__(self, "family", self.id.split(".", 1)[0])
+        if self.operations is not None:
+            object.__setattr__(self, "operations", frozenset(self.operations))
 
     def applies_to(self, operation_id: str) -> bool:
         return self.operations is None or operation_id in self.operations
 
 
-CHECKS: dict[str, CheckInfo] = {}
 SingleCheck = Callable[["Observation"], bool]
-SINGLE_CHECKS: list[tuple[CheckInfo, SingleCheck]] = []
+"""A single-exchange check: judges one observation, returns whether it applied."""
+
+CHECKS: dict[str, CheckInfo] = {}
+"""Every registered check by id, in registration order."""
+SINGLE_CHECKS: list[tuple[CheckInfo, SingleCheck, tuple[CheckInfo, ...]]] = []
+"""(check, function, the further checks it judges too) in registration order."""
+MULTI_CHECKS: list[MultiCheck] = []
+"""Every registered multi-exchange check, in registration order."""
 
 
-def register(info: CheckInfo) -> CheckInfo:
+def _add(info: CheckInfo) -> CheckInfo:
     if info.id in CHECKS:
-        raise ValueError(f"check {info.id!r} registered twice")
+        raise UsageError(f"check {info.id!r} is registered twice; give each check its own id")
     CHECKS[info.id] = info
     return info
 
 
-def check(
-    check_id: str, family: Family, description: str, *, operations: frozenset[str] | None = None
+def register_check(
+    check_id: str,
+    *,
+    description: str,
+    family: str = "",
+    operations: Iterable[str] | None = None,
+    rules: tuple[str, ...] = (),
+    also: tuple[CheckInfo, ...] = (),
 ) -> Callable[[SingleCheck], SingleCheck]:
-    """Register a single-exchange check."""
+    """Register a single-exchange check (a decorator).
+
+    Args:
+        check_id: ``family.claim``, unique.
+        description: the claim it judges, one sentence (shown by ``diglot checks``).
+        family: its family; default: the part of the id before the dot.
+        operations: the operation ids it applies to; default: all.
+        rules: prefixes of ``Case.rule`` whose status verdict it owns.
+        also: further checks the same function reports for (``schema.body`` also judges
+            ``schema.unknown_property``); they count as applied whenever it applies.
+
+    Returns:
+        A decorator for ``function(obs: Observation) -> bool``.
+
+    Raises:
+        UsageError: a malformed id, or one already registered.
+    """
+    info = CheckInfo(
+        check_id,
+        description,
+        family,
+        None if operations is None else frozenset(operations),
+        rules=rules,
+    )
 
     def decorate(function: SingleCheck) -> SingleCheck:
-        info = register(CheckInfo(check_id, family, description, operations))
-        SINGLE_CHECKS.append((info, function))
+        _add(info)
+        for other in also:
+            _add(other)
+        SINGLE_CHECKS.append((info, function, also))
         return function
 
     return decorate
 
 
-class Observation:
-    """One exchange as the checks see it: the body parsed once, findings collected.
+class RunContext(Protocol):
+    """What a multi-exchange check can use of the run it is part of (the engine's session)."""
 
-    Args:
-        spec: the loaded spec.
-        exchange: the case, request and response.
-        seed: the run's seed, attached to findings.
+    @property
+    def spec(self) -> Spec: ...
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def names(self) -> Names:
+        """Names for what the run creates: prefixed with the run's prefix and id."""
+        ...
+
+    @property
+    def max_examples(self) -> int: ...
+    @property
+    def content_types(self) -> tuple[str, ...]: ...
+    @property
+    def stateful(self) -> bool: ...
+    @property
+    def read_only(self) -> bool: ...
+    @property
+    def authenticated(self) -> bool: ...
+
+    def request_for(self, case: Case) -> Request:
+        """The HTTP request the run would send for ``case``."""
+        ...
+
+    def send(self, case: Case, request: Request | None = None) -> Observation:
+        """Send a case (or an explicit request for it) and judge the answer.
+
+        Every single-exchange check judges it, and what they found is recorded.
+        """
+        ...
+
+    def fetch(self, case: Case) -> Observation:
+        """Send a case and judge nothing: for an answer only to compare with another."""
+        ...
+
+    def judged(self, obs: Observation, check_id: str) -> None:
+        """Count one judgement of ``check_id`` on ``obs``'s row, and record its findings."""
+        ...
+
+    def count(self, operation: str, content_type: str, check_id: str) -> None:
+        """Count one judgement of ``check_id`` on another operation's row."""
+        ...
+
+    def record(self, obs: Observation) -> None:
+        """Record the findings (and inconclusive notes) of ``obs`` without counting."""
+        ...
+
+    def skip(self, operation: str, content_type: str, check_id: str, reason: str) -> None:
+        """Say why ``check_id`` could not run for this operation × content type."""
+        ...
+
+
+class MultiCheck:
+    """A check that spans exchanges. Subclass it, set ``checks``, override the hooks.
+
+    Attributes:
+        checks: the check ids it defines (each a :class:`CheckInfo`; ``multi`` is set).
+        phase: the name of its phase in progress output (``pagination``, ``stateful``).
     """
 
-    def __init__(self, spec: Spec, exchange: Exchange, *, seed: int | None = None) -> None:
-        self.spec = spec
-        self.exchange = exchange
-        self.case = exchange.case
-        self.response = exchange.response
-        self.operation: Operation = spec.operation(exchange.case.operation)
-        self.seed = seed
-        self.findings: list[Finding] = []
-        self.no_evidence: list[tuple[str, str]] = []
-        """(check id, reason) for each check that was exercised here but had nothing to
-        judge: it returns False (not applied) and says why, so it is never a silent pass."""
-        self._parsed = False
-        self._format: str | None = None
-        self._data: JSONValue = None
-        self._root: etree._Element | None = None
-        self._problem: str | None = None
+    checks: ClassVar[tuple[CheckInfo, ...]] = ()
+    phase: ClassVar[str] = "sequences"
 
-    # -- the body -------------------------------------------------------------------------
-    @property
-    def body_format(self) -> str | None:
-        """``json`` or ``xml``: by the declared Content-Type, else by what was asked."""
-        self._parse()
-        return self._format
+    def covers(self, operation: Operation, content_type: str) -> bool:
+        """Whether its checks have a row for this operation × content type in the results.
 
-    @property
-    def data(self) -> JSONValue:
-        """The body as data (JSON, or XML decoded to the same shape); None if unreadable."""
-        self._parse()
-        return self._data
-
-    @property
-    def root(self) -> etree._Element | None:
-        self._parse()
-        return self._root
-
-    @property
-    def problem(self) -> str | None:
-        """Why the body could not be read, if it could not."""
-        self._parse()
-        return self._problem
-
-    @property
-    def status(self) -> int:
-        return self.response.status if self.response is not None else 0
-
-    def _parse(self) -> None:
-        if self._parsed:
-            return
-        self._parsed = True
-        response = self.response
-        if response is None or not response.body.strip():
-            return
-        media = response.media_type
-        if media == "application/json" or media.endswith("+json"):
-            self._format = "json"
-        elif media in ("application/xml", "text/xml") or media.endswith("+xml"):
-            self._format = "xml"
-        else:
-            self._format = self.case.content_type
-        try:
-            if self._format == "json":
-                self._data = parse_json(response.body, truncated=response.truncated)
-            else:
-                self._root = parse_xml(response.body, truncated=response.truncated)
-                self._data = self.spec.codec.decode(self._root)
-        except BodyProblem as problem:
-            self._problem = str(problem)
-        if response.truncated and self._problem is None:
-            self._problem = "the body was cut at the size limit"
-
-    # -- reporting ------------------------------------------------------------------------
-    def inconclusive(self, check_id: str, reason: str) -> bool:
-        """Say that ``check_id`` had no evidence in this exchange, and why; returns False.
-
-        Example:
-            >>> return obs.inconclusive("semantics.filters", "the filter matched no group")
+        A row is judged, or skipped with a reason; by default there is one wherever its
+        checks apply.
         """
-        if check_id not in CHECKS:
-            raise KeyError(check_id)
-        self.no_evidence.append((check_id, reason))
+        return any(info.applies_to(operation.operation_id) for info in self.checks)
+
+    def drives(self, run: RunContext, operation: Operation, content_type: str) -> bool:
+        """Whether :meth:`drive` has requests to send for this operation × content type."""
         return False
 
-    def report(
-        self,
-        check_id: str,
-        message: str,
-        *,
-        expected: str = "",
-        actual: str = "",
-        location: str = "",
-        severity: Severity = Severity.VIOLATION,
-    ) -> None:
-        """Record a finding of check ``check_id`` about this exchange."""
-        info = CHECKS[check_id]
-        self.findings.append(
-            Finding(
-                check=check_id,
-                family=info.family,
-                severity=severity,
-                message=message,
-                operation=self.case.operation,
-                content_type=self.case.content_type,
-                location=location,
-                expected=expected,
-                actual=actual,
-                request=self.exchange.request,
-                response=self.response,
-                seed=self.seed,
-            )
-        )
+    def drive(self, run: RunContext, operation: Operation, content_type: str) -> None:
+        """Send this check's own requests and judge them (after the generated cases)."""
+
+    def after_response(self, obs: Observation, run: RunContext) -> None:
+        """See every exchange the run judged (after the single-exchange checks)."""
+
+    def after_run(self, run: RunContext) -> None:
+        """Conclude at the end of the run (report through ``run.judged``)."""
+
+
+M = TypeVar("M", bound=type[MultiCheck])
+
+
+def register_multi_check(cls: M) -> M:
+    """Register a :class:`MultiCheck` subclass (a class decorator); one instance serves a run.
+
+    Raises:
+        UsageError: it defines no check, or an id already registered.
+    """
+    if not cls.checks:
+        raise UsageError(f"{cls.__name__} defines no check: set checks = (CheckInfo(...), ...)")
+    multi = tuple(
+        CheckInfo(i.id, i.description, i.family, i.operations, multi=True, rules=i.rules)
+        for i in cls.checks
+    )
+    for info in multi:
+        _add(info)
+    cls.checks = multi
+    MULTI_CHECKS.append(cls())
+    return cls
+
+
+def rule_owner(rule: str) -> str | None:
+    """The check that owns the status verdict of a case exercising ``rule``, if any."""
+    if rule:
+        for info in CHECKS.values():
+            if any(rule.startswith(prefix) for prefix in info.rules):
+                return info.id
+    return None
 
 
 def run_single_checks(observation: Observation) -> Iterator[tuple[CheckInfo, bool]]:
-    """Run every single-exchange check on one observation; yields (check, applied)."""
+    """Run every single-exchange check on one observation; yields (check, applied).
+
+    A throttled answer (see ``Observation.throttled``) is judged by none: each check that
+    applies is inconclusive with the reason, so throttling is never a finding.
+    """
     operation = observation.case.operation
-    companions = _companions()
-    for info, function in SINGLE_CHECKS:
+    throttled = observation.throttled
+    for info, function, also in SINGLE_CHECKS:
+        if throttled:
+            for each in (info, *also):
+                if each.applies_to(operation):
+                    observation.inconclusive(each.id, throttled)
+                    yield each, False
+            continue
         if info.applies_to(operation):
-            applied = function(observation)
+            applied = bool(function(observation))
             yield info, applied
-            for companion in companions.get(info.id, ()):
-                if companion.applies_to(operation):
-                    rule = observation.case.rule
-                    yield companion, applied and rule.startswith(companion.rule_prefix)
+            for other in also:
+                if other.applies_to(operation):
+                    yield other, applied
 
 
-_COMPANIONS: dict[str, tuple[CheckInfo, ...]] = {}
+_LOADED: set[str] = set()
 
 
-def _companions() -> dict[str, tuple[CheckInfo, ...]]:
-    """Checks reported through another one (``via``), by that one's id; computed once."""
-    if not _COMPANIONS:
-        for info in CHECKS.values():
-            if info.via:
-                _COMPANIONS[info.via] = (*_COMPANIONS.get(info.via, ()), info)
-        _COMPANIONS.setdefault("", ())
-    return _COMPANIONS
+def load_checks(modules: Iterable[str] = ()) -> list[str]:
+    """Import the user's check modules: the ``diglot.checks`` entry points, then ``modules``.
 
+    Importing a module registers its checks; a module is imported once per process.
 
-def show(value: JSONValue, limit: int = 200) -> str:
-    """A short, unambiguous rendering of a value for expected/actual fields."""
-    import json
+    Returns:
+        The modules imported by this call.
 
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def pointer(*parts: str | int) -> str:
-    """A JSON pointer from its parts (RFC 6901 escaping)."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    Raises:
+        UsageError: a module cannot be imported, or its checks cannot be registered; the
+            message names the module and what went wrong.
+    """
+    loaded = []
+    wanted = [
+        (f"entry point {ep.name!r} ({ep.value})", ep.value.split(":", 1)[0])
+        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    ]
+    wanted += [(f"--checks-modules {name}", name) for name in modules]
+    for where, module in wanted:
+        if module in _LOADED:
+            continue
+        try:
+            importlib.import_module(module)
+        except UsageError as error:
+            raise UsageError(f"{where}: {error}") from None
+        except Exception as error:
+            raise UsageError(
+                f"{where}: the module cannot be imported ({type(error).__name__}: {error}); "
+                "check the name and that it is installed in this environment"
+            ) from None
+        _LOADED.add(module)
+        loaded.append(module)
+    return loaded

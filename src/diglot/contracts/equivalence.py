@@ -2,23 +2,88 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from diglot.contracts._registry import CheckInfo, Observation, pointer, register, show
-from diglot.model import Family, JSONValue
+from diglot.contracts._observation import Observation, pointer, show
+from diglot.contracts._registry import CheckInfo, MultiCheck, RunContext, register_multi_check
+from diglot.model import Case, CaseKind, JSONValue
+
+if TYPE_CHECKING:
+    from diglot.specs._model import Operation
 
 MAX_DIFFERENCES = 10
 
-register(
-    CheckInfo(
-        "equivalence.json_xml",
-        Family.EQUIVALENCE,
-        "The same request answered in JSON and in XML describes the same data: same status, "
-        'names, values, lists (null, nil, absent and an empty list all mean "no value").',
-        multi=True,
-    )
+EQUIVALENCE = CheckInfo(
+    "equivalence.json_xml",
+    "The same request answered in JSON and in XML describes the same data: same status, "
+    'names, values, lists (null, nil, absent and an empty list all mean "no value").',
 )
+
+
+@register_multi_check
+class JsonXmlEquivalence(MultiCheck):
+    """Send each generated GET in JSON, in XML, and in JSON again; compare the answers.
+
+    The second JSON answer tells whether the data changed in between: then nothing can be
+    concluded and the comparison is inconclusive, never a finding.
+    """
+
+    checks = (EQUIVALENCE,)
+    phase = "equivalence"
+
+    def covers(self, operation: Operation, content_type: str) -> bool:
+        return operation.is_read_only and content_type == "xml"
+
+    def drives(self, run: RunContext, operation: Operation, content_type: str) -> bool:
+        return self.covers(operation, content_type) and "json" in run.content_types
+
+    def drive(self, run: RunContext, operation: Operation, content_type: str) -> None:
+        from hypothesis import HealthCheck, Phase, given, settings
+        from hypothesis import seed as hypothesis_seed
+
+        from diglot.strategies import from_operation
+
+        strategy = from_operation(
+            operation,
+            spec=run.spec,
+            content_type="json",
+            account_id=run.account_id,
+            names=run.names,
+            kinds=(CaseKind.VALID,),
+        )
+
+        @settings(
+            max_examples=max(3, run.max_examples // 3),
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.generate],
+        )
+        @hypothesis_seed(run.seed)
+        @given(case=strategy)
+        def compare(case: Case) -> None:
+            # the JSON halves are judged by the JSON phase already: here they are compared
+            first = run.fetch(case)
+            second = run.send(replace(case, content_type="xml"))
+            again = run.fetch(case)
+            if first.response is None or again.response is None:
+                return
+            if first.status != again.status or first.data != again.data:
+                second.inconclusive(
+                    "equivalence.json_xml",
+                    "the JSON answer changed between the requests around the XML one (the "
+                    "data is changing), so the two could not be compared",
+                )
+                run.record(second)
+                return
+            judge_pair(first, second)
+            run.judged(second, "equivalence.json_xml")
+
+        compare()
 
 
 def _scalar(value: JSONValue) -> str:
@@ -27,6 +92,18 @@ def _scalar(value: JSONValue) -> str:
     text = str(value)
     # canonically equivalent text is the same text (é precomposed or e + U+0301)
     return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def _canonical(value: JSONValue) -> JSONValue:
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in sorted(value.items()) if not _no_value(v)}
+    if isinstance(value, list):
+        return [_canonical(item) for item in value]
+    return None if value is None else _scalar(value)
+
+
+def _as_multiset(items: list[JSONValue]) -> list[str]:
+    return sorted(json.dumps(_canonical(item), sort_keys=True) for item in items)
 
 
 def _no_value(value: JSONValue) -> bool:
@@ -39,6 +116,8 @@ def differences(
     """(pointer, kind, json value, xml value) for every place the two disagree.
 
     Numbers and booleans compare by their text (XML has no types), text by its NFC form;
+    the order of a nested list (a group's members) does not matter, the order of the
+    listed items does (it is the pagination's);
     an empty list and an
     absent one are the same, and so are null (``xsi:nil`` in XML) and absent: an optional
     property without a value may be written either way (DocuSign's own JSON omits nulls,
@@ -56,6 +135,8 @@ def differences(
                 continue
             yield from differences(left[key], right[key], here)
     elif isinstance(left, list) and isinstance(right, list):
+        if path.count("/") > 1 and _as_multiset(left) == _as_multiset(right):
+            return  # a nested list (a group's members) in another order says the same
         if len(left) != len(right):
             yield path, "length", f"{len(left)} items", f"{len(right)} items"
         for index, (a, b) in enumerate(zip(left, right, strict=False)):

@@ -8,35 +8,55 @@ null on the first, and ``count`` is the number of records to return.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from diglot.contracts._registry import CheckInfo, Observation, check, register, show
-from diglot.model import Family, JSONValue, Severity
+from diglot.contracts._observation import Observation, show
+from diglot.contracts._registry import (
+    CheckInfo,
+    MultiCheck,
+    RunContext,
+    register_check,
+    register_multi_check,
+)
+from diglot.model import Case, JSONValue, Request, Severity
+
+if TYPE_CHECKING:
+    from diglot.specs._model import Operation
 
 PAGED = frozenset({"listGroups"})
 
-register(
-    CheckInfo(
-        "pagination.links",
-        Family.PAGINATION,
-        "nextUri leads to the page right after this one and previousUri to a prior chunk that "
-        "reaches up to it, for the same search (resolved as a client would: absolute URL on "
-        "the target's origin, server-absolute path, or relative to the account's base).",
-        operations=PAGED,
-        multi=True,
-    )
+LINKS = CheckInfo(
+    "pagination.links",
+    "nextUri leads to the page right after this one and previousUri to a prior chunk that "
+    "reaches up to it, for the same search (resolved as a client would: absolute URL on the "
+    "target's origin, server-absolute path, or relative to the page or the account).",
+    operations=PAGED,
 )
-register(
-    CheckInfo(
-        "pagination.walk",
-        Family.PAGINATION,
-        "Walking the whole list page by page returns every item exactly once, as many as "
-        "totalSetSize says.",
-        operations=PAGED,
-        multi=True,
-    )
+WALK = CheckInfo(
+    "pagination.walk",
+    "Walking the whole list page by page returns every item exactly once, as many as "
+    "totalSetSize says.",
+    operations=PAGED,
 )
+MEDIA = {"json": "application/json", "xml": "application/xml"}
+MAX_WALK_PAGES = 40
+
+
+@register_multi_check
+class PaginationWalk(MultiCheck):
+    """Walk the group list by start_position and by its links; judge every link followed."""
+
+    checks = (LINKS, WALK)
+    phase = "pagination"
+
+    def drives(self, run: RunContext, operation: Operation, content_type: str) -> bool:
+        return run.stateful and operation.operation_id in PAGED
+
+    def drive(self, run: RunContext, operation: Operation, content_type: str) -> None:
+        walk_group_list(run, content_type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +113,9 @@ def _uri(value: JSONValue) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-@check(
+@register_check(
     "pagination.page",
-    Family.PAGINATION,
-    "One page is consistent: resultSetSize counts its items, totalSetSize is not smaller, "
+    description="One page is consistent: resultSetSize counts its items, totalSetSize is not smaller, "
     "startPosition/endPosition match the request and the items, count is honoured, nextUri "
     "is null exactly on the last page and previousUri exactly on the first.",
     operations=PAGED,
@@ -384,3 +403,123 @@ def judge_walk(last: Observation, ids: list[str], totals: set[int], *, via: str)
             actual=str(len(seen)),
         )
     return True
+
+
+# --- the walk -------------------------------------------------------------------------
+
+
+def walk_group_list(run: RunContext, content_type: str, *, count: int | None = None) -> list[str]:
+    """Walk the whole group list by start_position and by nextUri; check previousUri once.
+
+    Args:
+        run: the run.
+        content_type: the representation to walk in.
+        count: the page size; None picks one that covers the list in at most 40 pages.
+
+    Returns:
+        The ids met on the walk by nextUri (empty when the walk could not be completed).
+    """
+    account = {"accountId": run.account_id}
+    first_case = Case("listGroups", content_type, account, {"count": "1"}, note="size probe")
+    first = run.send(first_case)
+    page = Page.of(first.data)
+    if first.status != 200 or page is None or page.total_set_size is None:
+        return []
+    total = page.total_set_size
+    count = max(count or 1, min(100, -(-total // MAX_WALK_PAGES)))
+    if total > MAX_WALK_PAGES * 100:
+        run.skip(
+            "listGroups",
+            content_type,
+            "pagination.walk",
+            f"the list holds {total} groups, more than a bounded walk covers",
+        )
+        return []
+    # by start_position
+    ids: list[str] = []
+    totals: set[int] = set()
+    start = 0
+    last: Observation | None = None
+    for _ in range(MAX_WALK_PAGES + 2):
+        case = Case(
+            "listGroups",
+            content_type,
+            account,
+            {"count": str(count), "start_position": str(start)},
+            note=f"walk by start_position, count={count}",
+        )
+        last = run.send(case)
+        current = Page.of(last.data)
+        if last.status != 200 or current is None:
+            return []
+        totals.add(-1 if current.total_set_size is None else current.total_set_size)
+        ids += [_group_id(item) for item in current.items]
+        if not current.items or start + len(current.items) >= (current.total_set_size or 0):
+            break
+        start += len(current.items)
+    if last is not None:
+        if judge_walk(last, ids, totals, via=f"by start_position (count={count})"):
+            run.judged(last, "pagination.walk")
+        else:
+            run.record(last)
+    # by nextUri, judging each link and the first previousUri
+    ids, totals = [], set()
+    case = Case("listGroups", content_type, account, {"count": str(count)}, note="walk by nextUri")
+    current_obs = run.send(case)
+    checked_previous = False
+    for _ in range(MAX_WALK_PAGES + 2):
+        current = Page.of(current_obs.data)
+        if current_obs.status != 200 or current is None:
+            return []
+        totals.add(-1 if current.total_set_size is None else current.total_set_size)
+        ids += [_group_id(item) for item in current.items]
+        if current.previous_uri is not None and not checked_previous:
+            checked_previous = True
+            _follow(run, current_obs, "previousUri", current.previous_uri, content_type)
+        if current.next_uri is None:
+            break
+        reached = _follow(run, current_obs, "nextUri", current.next_uri, content_type)
+        if reached is None:
+            return []
+        current_obs = reached
+    if judge_walk(current_obs, ids, totals, via=f"by nextUri (count={count})"):
+        run.judged(current_obs, "pagination.walk")
+    else:
+        run.record(current_obs)
+    return ids
+
+
+def _group_id(item: object) -> str:
+    if isinstance(item, dict):
+        return str(item.get("groupId") or item.get("groupName") or json.dumps(item, sort_keys=True))
+    return json.dumps(item, sort_keys=True, default=str)
+
+
+def _follow(
+    run: RunContext, obs: Observation, key: str, uri: str, content_type: str
+) -> Observation | None:
+    url = resolve_link(
+        run.spec, run.base_url, run.account_id, uri, page_url=obs.exchange.request.url
+    )
+    reached: Observation | None = None
+    if url is not None:
+        from urllib.parse import parse_qsl, urlsplit
+
+        query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+        case = Case(
+            "listGroups",
+            content_type,
+            {"accountId": run.account_id},
+            query,
+            note=f"following {key}",
+        )
+        request = Request(
+            "GET",
+            url,
+            {"Accept": MEDIA[content_type]},
+            authenticated=run.authenticated,
+        )
+        reached = run.send(case, request)
+    judge_link(obs, key, reached, url)
+    run.judged(obs, "pagination.links")
+    return reached

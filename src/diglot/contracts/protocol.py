@@ -2,25 +2,45 @@
 
 from __future__ import annotations
 
-from diglot.contracts._registry import RESTAPI_NS, CheckInfo, Observation, check, register, show
-from diglot.model import Expect, Family, Severity
+from diglot.contracts._observation import RESTAPI_NS, Observation, show
+from diglot.contracts._registry import register_check, rule_owner
+from diglot.model import Expect, Severity
 
-register(
-    CheckInfo(
-        "protocol.transport",
-        Family.PROTOCOL,
-        "Every request gets a complete HTTP response within the time and size limits.",
-    )
+
+@register_check(
+    "protocol.transport",
+    description="Every request gets a complete HTTP response within the time and size limits.",
 )
+def transport_complete(obs: Observation) -> bool:
+    exchange = obs.exchange
+    if exchange.response is None:
+        obs.report(
+            "protocol.transport",
+            f"the request failed: {exchange.failure or 'no response'}",
+            expected="a complete HTTP response",
+            actual=str(exchange.failure or ""),
+        )
+    return True
 
 
-@check(
+@register_check(
     "protocol.status_code",
-    Family.PROTOCOL,
-    "The status code is the documented one: the success status for a valid request, "
+    description="The status code is the documented one: the success status for a valid request, "
     "400 for an invalid one.",
 )
 def status_code_conformance(obs: Observation) -> bool:
+    if rule_owner(obs.case.rule) is not None:
+        return False  # that check judges the status of its own rule's cases
+    return judge_status(obs, "protocol.status_code")
+
+
+def judge_status(obs: Observation, check_id: str) -> bool:
+    """Judge the status of ``obs`` against what its case expects, reporting as ``check_id``.
+
+    Shared by ``protocol.status_code`` and the checks that own a rule's cases (a limit, an
+    unknown permission profile): the status verdict is the same, the claim is theirs.
+    Returns whether it applied.
+    """
     if obs.response is None:
         return False
     status = obs.status
@@ -29,7 +49,6 @@ def status_code_conformance(obs: Observation) -> bool:
     success = obs.operation.success_status
     expect = obs.case.expect
     reason = f" ({obs.case.note})" if obs.case.note else ""
-    check_id = _check_for_rule(obs.case.rule)
     if expect is Expect.SUCCESS_PREFERRED and status == 400:
         obs.report(
             check_id,
@@ -105,15 +124,6 @@ def status_code_conformance(obs: Observation) -> bool:
 _REJECTING = frozenset({Expect.CLIENT_ERROR, Expect.CLIENT_ERROR_PREFERRED})
 
 
-def _check_for_rule(rule: str) -> str:
-    """Which check judges the status of a case that exercises ``rule``."""
-    if rule.startswith("limits."):
-        return "semantics.limits"
-    if rule.startswith("permissionProfile."):
-        return "semantics.create_groups"
-    return "protocol.status_code"
-
-
 def _error_text(obs: Observation) -> str:
     data = obs.data
     if isinstance(data, dict):
@@ -121,10 +131,9 @@ def _error_text(obs: Observation) -> str:
     return ""
 
 
-@check(
+@register_check(
     "protocol.server_error",
-    Family.PROTOCOL,
-    "No input, however wrong, makes the server answer 5xx.",
+    description="No input, however wrong, makes the server answer 5xx.",
 )
 def no_server_error(obs: Observation) -> bool:
     if obs.response is None:
@@ -144,10 +153,9 @@ _JSON_TYPES = ("application/json",)
 _XML_TYPES = ("application/xml", "text/xml")
 
 
-@check(
+@register_check(
     "protocol.content_type",
-    Family.PROTOCOL,
-    "Content-Type is present and matches the representation asked for with Accept.",
+    description="Content-Type is present and matches the representation asked for with Accept.",
 )
 def content_type_conformance(obs: Observation) -> bool:
     response = obs.response
@@ -180,10 +188,9 @@ def content_type_conformance(obs: Observation) -> bool:
     return True
 
 
-@check(
+@register_check(
     "protocol.error_shape",
-    Family.PROTOCOL,
-    "A 400 answer is an errorDetails object with an errorCode and a message, in the "
+    description="A 400 answer is an errorDetails object with an errorCode and a message, in the "
     "representation asked for.",
 )
 def error_shape_conformance(obs: Observation) -> bool:

@@ -4,48 +4,38 @@ from __future__ import annotations
 
 import copy
 import functools
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from diglot.contracts._registry import (
-    RESTAPI_NS,
-    CheckInfo,
-    Observation,
-    check,
-    pointer,
-    register,
-    show,
-)
-from diglot.model import Family, JSONValue, Severity
+from diglot.contracts._observation import RESTAPI_NS, Observation, pointer, show
+from diglot.contracts._registry import CheckInfo, register_check
+from diglot.model import JSONValue, Severity
+from diglot.specs._codec import XSI
 from diglot.specs._model import SchemaError
 from diglot.specs._schemas import CompiledSchema
 
 if TYPE_CHECKING:
     from diglot.specs import Spec
 
-register(
-    CheckInfo(
-        "schema.unknown_property",
-        Family.SCHEMA,
-        "Every property (JSON) or element (XML) is a documented one. Undocumented ones are "
-        "warnings: the API adds fields over time.",
-        via="schema.body",
-    )
+_NIL = f"{{{XSI}}}nil"
+
+UNKNOWN_PROPERTY = CheckInfo(
+    "schema.unknown_property",
+    "Every property (JSON) or element (XML) is a documented one, judged per parent type. "
+    "Undocumented ones are warnings, one each: the API adds fields over time.",
 )
 
 _UNKNOWN_KEYWORDS = frozenset({"additionalProperties", "unevaluatedProperties"})
-_UNEXPECTED_KEYS = re.compile(r"\((.*) (?:was|were) unexpected\)")
 
 
-@check(
+@register_check(
     "schema.body",
-    Family.SCHEMA,
-    "The body of every documented status validates against the documented shape: JSON "
+    description="The body of every documented status validates against the documented shape: JSON "
     "against the JSON Schema, XML against the XML Schema (namespace, root and item names, "
     "child order, nil) and the same value rules.",
+    also=(UNKNOWN_PROPERTY,),
 )
 def body_conformance(obs: Observation) -> bool:
     response = obs.response
@@ -71,9 +61,19 @@ def body_conformance(obs: Observation) -> bool:
         _check_xml(obs)
     else:
         # one pass of a strict variant of the documented schema: undocumented properties come
-        # back as unevaluatedProperties errors (warnings), everything else as violations
+        # back as unevaluatedProperties errors (warnings), everything else as violations.
+        # Null-valued properties mean "no value": judged as if absent, but an undocumented
+        # name is undocumented whatever its value, so a body with nulls takes two passes.
         strict = _strict_schema(obs.spec, obs.operation.operation_id, obs.status)
-        _report_json_errors(obs, strict.errors(obs.data))
+        errors = strict.errors(obs.data)
+        if errors:
+            plain = without_nulls(obs.data)
+            if plain != obs.data:
+                unknown = [e for e in errors if e.keyword in _UNKNOWN_KEYWORDS]
+                errors = unknown + [
+                    e for e in strict.errors(plain) if e.keyword not in _UNKNOWN_KEYWORDS
+                ]
+        _report_json_errors(obs, errors)
     return True
 
 
@@ -110,7 +110,7 @@ def _report_json_errors(obs: Observation, errors: list[SchemaError]) -> None:
             continue  # protocol.error_shape names the missing errorCode / message
         if error.keyword in _UNKNOWN_KEYWORDS:
             # one warning per property, as in XML: the validator lists them in one message
-            for name in _unexpected_names(_resolve(obs.data, error.location), error.message):
+            for name in error.unexpected or (error.message,):
                 obs.report(
                     "schema.unknown_property",
                     f"undocumented property {name!r}",
@@ -149,22 +149,50 @@ def _check_xml(obs: Observation) -> None:
             "schema.body", message, expected=expected_tag, actual=str(root.tag), location="/"
         )
         return
-    undocumented = obs.spec.codec.undocumented_elements(root)
+    # every undocumented element and attribute is a warning, one each, as in JSON; the rest
+    # is then validated without them, so an added field neither trips the XSD nor hides an
+    # order error
+    codec = obs.spec.codec
+    undocumented = codec.undocumented_elements(root)
+    for element in undocumented:
+        name = etree.QName(element).localname
+        obs.report(
+            "schema.unknown_property",
+            f"undocumented element <{name}>",
+            expected="only documented elements",
+            actual=f"<{name}>",
+            location=obs.spec.xml_path(element),
+            severity=Severity.WARNING,
+        )
     if undocumented:
-        # each one a warning, as in JSON; then the rest is validated without them, so an
-        # added field neither hides an order error nor trips the XSD
-        for element in undocumented:
-            name = etree.QName(element).localname
-            obs.report(
-                "schema.unknown_property",
-                f"undocumented element <{name}>",
-                expected="only documented elements",
-                actual=f"<{name}>",
-                location=obs.spec.xml_path(element),
-                severity=Severity.WARNING,
-            )
         root = copy.deepcopy(root)
-        for element in obs.spec.codec.undocumented_elements(root):
+        for element in codec.undocumented_elements(root):
+            parent = element.getparent()
+            if parent is not None:
+                parent.remove(element)
+    attributes = codec.undocumented_attributes(root)
+    if attributes and not undocumented:
+        root = copy.deepcopy(root)
+        attributes = codec.undocumented_attributes(root)
+    for element, name in attributes:
+        shown = etree.QName(name).localname if str(name).startswith("{") else str(name)
+        obs.report(
+            "schema.unknown_property",
+            f"undocumented attribute {shown!r} on <{etree.QName(element).localname}>",
+            expected="only documented elements, and no attribute but XML Schema's own (xsi:nil)",
+            actual=f'{shown}="{element.get(name)}"',
+            location=obs.spec.xml_path(element),
+            severity=Severity.WARNING,
+        )
+        del element.attrib[name]
+    nils = [e for e in root.iter() if e.get(_NIL) in ("true", "1") and e.getparent() is not None]
+    if nils:
+        # nil is "no value", as absent is: an optional element may be either, whatever the
+        # XSD's nillable says (as null for an optional JSON property); a required one that is
+        # nil is missing, and the XSD says so
+        if not (undocumented or attributes):
+            root = copy.deepcopy(root)
+        for element in [e for e in root.iter() if e.get(_NIL) in ("true", "1")]:
             parent = element.getparent()
             if parent is not None:
                 parent.remove(element)
@@ -179,18 +207,24 @@ def _check_xml(obs: Observation) -> None:
     if not errors:
         # the XML Schema holds structure and value facets; the JSON Schema also knows what
         # each operation requires: judge the decoded data by it too
-        decoded = obs.spec.validate_json(obs.operation.operation_id, obs.status, obs.data)
+        decoded = obs.spec.validate_json(
+            obs.operation.operation_id, obs.status, without_nulls(obs.data)
+        )
         _report_json_errors(obs, [e for e in decoded if e.keyword not in _UNKNOWN_KEYWORDS])
 
 
-def _unexpected_names(node: JSONValue, message: str) -> list[str]:
-    """The keys of ``node`` that a validator's unevaluated-properties message names."""
-    if isinstance(node, dict):
-        named = [key for key in node if f"'{key}'" in message]
-        if named:
-            return named
-    found = _UNEXPECTED_KEYS.search(message)
-    return [found.group(1) if found else message]
+def without_nulls(data: JSONValue) -> JSONValue:
+    """The data with every null-valued property left out, as if it had not been written.
+
+    An optional property that is null says "no value", as an absent one does (DocuSign's own
+    JSON omits nulls, .NET's serializers write them); a required one that is null is then
+    missing, and the schema says so.
+    """
+    if isinstance(data, dict):
+        return {k: without_nulls(v) for k, v in data.items() if v is not None}
+    if isinstance(data, list):
+        return [without_nulls(item) for item in data]
+    return data
 
 
 def _resolve(data: JSONValue, location: str) -> JSONValue:

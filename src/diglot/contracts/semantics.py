@@ -5,32 +5,24 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 
-from diglot.contracts._registry import CheckInfo, Observation, check, pointer, register, show
-from diglot.model import Family, JSONValue, Severity
+from diglot.contracts._observation import Observation, pointer, show
+from diglot.contracts._registry import register_check
+from diglot.contracts.protocol import judge_status
+from diglot.model import JSONValue, Severity
+from diglot.strategies import IGNORED_MARKER
 
-IGNORED_MARKER = "diglot-ignored-"
-"""Prefix of values that strategies put in properties the server must ignore."""
 
-register(
-    CheckInfo(
-        "semantics.limits",
-        Family.SEMANTICS,
-        "Documented limits hold: at most 500 users per create-users request.",
-        operations=frozenset({"createUsers"}),
-        via="protocol.status_code",
-        rule_prefix="limits.",
-    )
+@register_check(
+    "semantics.limits",
+    description="Documented limits hold: at most 500 users per create-users request (501 is a "
+    "400 and creates nobody).",
+    operations={"createUsers"},
+    rules=("limits.",),
 )
-register(
-    CheckInfo(
-        "semantics.persistence",
-        Family.SEMANTICS,
-        "What was created is found afterwards: a new group is listed, and searching for its "
-        "name finds it; creating the same user twice gives the duplicate error.",
-        operations=frozenset({"listGroups", "createGroups", "createUsers"}),
-        multi=True,
-    )
-)
+def limits_hold(obs: Observation) -> bool:
+    if not obs.case.rule.startswith("limits."):
+        return False
+    return judge_status(obs, "semantics.limits")
 
 
 def entry_failed(entry: JSONValue | Mapping[str, JSONValue]) -> bool:
@@ -87,12 +79,11 @@ def _name(value: JSONValue) -> str | None:
     return text if text is None or text.isascii() else unicodedata.normalize("NFC", text)
 
 
-@check(
+@register_check(
     "semantics.filters",
-    Family.SEMANTICS,
-    "Filters are honoured: every group listed with search_text has it in its name "
+    description="Filters are honoured: every group listed with search_text has it in its name "
     "(case-insensitive), every group listed with group_type is of that type.",
-    operations=frozenset({"listGroups", "listSigningGroups"}),
+    operations={"listGroups", "listSigningGroups"},
 )
 def filters_honoured(obs: Observation) -> bool:
     if obs.status != 200 or obs.problem is not None:
@@ -138,11 +129,10 @@ def filters_honoured(obs: Observation) -> bool:
     return True
 
 
-@check(
+@register_check(
     "semantics.identity",
-    Family.SEMANTICS,
-    "Every item of a list has its own id: no two groups (or signing groups) share one.",
-    operations=frozenset({"listGroups", "listSigningGroups", "createGroups"}),
+    description="Every item of a list has its own id: no two groups (or signing groups) share one.",
+    operations={"listGroups", "listSigningGroups", "createGroups"},
 )
 def ids_unique(obs: Observation) -> bool:
     if obs.status not in (200, 201) or obs.problem is not None:
@@ -168,12 +158,11 @@ def ids_unique(obs: Observation) -> bool:
     return True
 
 
-@check(
+@register_check(
     "semantics.include_users",
-    Family.SEMANTICS,
-    "Signing-group members are listed when include_users=true; without it the documentation "
+    description="Signing-group members are listed when include_users=true; without it the documentation "
     "implies they are not (a warning).",
-    operations=frozenset({"listSigningGroups"}),
+    operations={"listSigningGroups"},
 )
 def include_users_honoured(obs: Observation) -> bool:
     if obs.status != 200 or obs.problem is not None:
@@ -221,18 +210,21 @@ def _batch(
     return sent, answered
 
 
-@check(
+@register_check(
     "semantics.create_groups",
-    Family.SEMANTICS,
-    "Create groups answers one entry per group sent, echoing its groupName with a new "
+    description="Create groups answers one entry per group sent, echoing its groupName with a new "
     "groupId, uses only groupName and permissionProfileId (other properties are ignored), "
     "and an unknown permissionProfileId is an error.",
-    operations=frozenset({"createGroups"}),
+    operations={"createGroups"},
+    rules=("permissionProfile.",),
 )
 def groups_created_as_asked(obs: Observation) -> bool:
+    status_judged = obs.case.rule.startswith("permissionProfile.") and judge_status(
+        obs, "semantics.create_groups"
+    )
     batch = _batch(obs, "groups", "semantics.create_groups")
     if batch is None:
-        return False
+        return status_judged
     sent, answered = batch
     by_name = {
         _name(a.get("groupName")): (i, a) for i, a in enumerate(answered) if isinstance(a, dict)
@@ -318,13 +310,12 @@ def _judge_group_entry(
         )
 
 
-@check(
+@register_check(
     "semantics.create_users",
-    Family.SEMANTICS,
-    "Create users answers one newUsers entry per user sent: created ones with a userId and "
+    description="Create users answers one newUsers entry per user sent: created ones with a userId and "
     "the userName and email sent; one without userName or email, or already in the account, "
     "with errorDetails (USER_ALREADY_EXISTS_IN_ACCOUNT for an existing one).",
-    operations=frozenset({"createUsers"}),
+    operations={"createUsers"},
 )
 def users_created_as_asked(obs: Observation) -> bool:
     batch = _batch(obs, "newUsers", "semantics.create_users")
@@ -419,28 +410,3 @@ def _match_user(
                 return at, entry
     entry = answered[index]
     return (index, entry) if isinstance(entry, dict) else None
-
-
-def judge_listed(list_obs: Observation, created: Mapping[str, str]) -> None:
-    """Groups created earlier (name -> groupId) must be in a list that should hold them."""
-    listed = {
-        _name(g.get("groupName")): _text(g.get("groupId"))
-        for g in _items(list_obs.data, "groups")
-        if isinstance(g, dict)
-    }
-    for raw_name, group_id in created.items():
-        name = _name(raw_name)
-        if name not in listed:
-            list_obs.report(
-                "semantics.persistence",
-                f"the group {name!r} (groupId {group_id}) was created but is not listed",
-                expected=f"{name!r} in the list",
-                actual=f"{len(listed)} groups listed, not that one",
-            )
-        elif group_id and listed[name] and listed[name] != group_id:
-            list_obs.report(
-                "semantics.persistence",
-                f"the group {name!r} is listed with another groupId than it was created with",
-                expected=group_id,
-                actual=str(listed[name]),
-            )

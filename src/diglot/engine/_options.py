@@ -1,95 +1,322 @@
-"""The run's configuration: one frozen object built by the CLI, the plugin or a caller."""
+"""The option table: every run option declared once, and the options of one run.
+
+Each field of :class:`RunOptions` is one option: its type and default are the field's, and
+its metadata (:func:`option`) gives the help text, the group it belongs to and how it is
+spelt where it appears. The ``diglot run`` flags, the pytest plugin's ``--diglot-*`` options
+and ini keys, and the ``options`` record of every report are generated from this table
+(:data:`OPTIONS`); nothing else lists the options.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from diglot.errors import UsageError
+from diglot.model import JSONValue
 
 CONTENT_TYPES = ("json", "xml")
 
 
+def _csv(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise UsageError(f"shard {text!r} is not i/n, e.g. 0/2") from None
+    return index, count
+
+
+def _positive_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise UsageError(f"{text!r} is not a whole number") from None
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise UsageError(f"{text!r} is not a number") from None
+
+
 @dataclass(frozen=True, slots=True)
-class RunConfig:
-    """Everything a run needs to know.
+class Option:
+    """One run option, as the table declares it.
 
     Attributes:
-        base_url: the implementation's ``…/restapi`` base URL; None starts the embedded
-            reference server on a free loopback port.
-        account_id: the account to test; None takes the reference server's.
-        operations: operation ids to test; empty for all.
-        content_types: ``json`` and/or ``xml``.
-        max_examples: generated cases per operation and content type.
-        seed: hypothesis seed; None picks one (it is reported).
-        strict: warnings fail the run too.
-        read_only: send only GET requests (staging-safe).
-        rate_limit: at most this many requests per second; None for no cap.
-        timeout: seconds per request, connect to last byte.
-        max_body: response body bytes kept per request, after decompression; a longer body
-            is cut there and judged as truncated.
-        max_header_bytes: total size of one response's headers.
-        max_headers: number of header lines in one response.
-        max_requests: stop sending after this many requests (the run then reports what it
-            judged); None for no cap.
-        shrink: shrink failing cases to a minimal example (costs extra requests).
-        stateful: run the create-then-find sequences and the pagination walks.
-        name_prefix: every name diglot creates starts with it.
-        token: the bearer token (from ``DIGLOT_TOKEN``); never printed or written.
-        report_dir: where to write the reports; None for none.
-        fault: with the embedded server only: the fault to switch on (for self-tests).
-        variant: with the embedded server only: a faithful-but-different way for it to
-            answer (``diglot serve --list-variants``), to prove the checks stay fair.
-        shard: (index, count): run only every count-th operation × content type, from index.
+        name: the field name (``max_examples``).
+        help: one line for ``--help`` and the docs.
+        group: the heading it is listed under.
+        parse: turns the text of a flag, an ini value or a config value into the value.
+        metavar: the placeholder in ``--help``.
+        flag: True for an on/off option: ``--strict`` (default off) or ``--no-shrink``
+            (default on).
+        default: the default value.
+        cli_default: the default of the ``diglot run`` flag where it differs (reports are
+            written to ``reports/`` by the command, not by the library).
+        cli: whether ``diglot run`` has it; plugin: whether the pytest plugin has it.
+        record: whether the report's ``options`` record shows it (never the token).
     """
 
-    base_url: str | None = None
-    account_id: str | None = None
-    operations: tuple[str, ...] = ()
-    content_types: tuple[str, ...] = CONTENT_TYPES
-    max_examples: int = 25
-    seed: int | None = None
-    strict: bool = False
-    read_only: bool = False
-    rate_limit: float | None = None
-    timeout: float = 10.0
-    max_body: int = 8 * 2**20
-    max_header_bytes: int = 64 * 1024
-    max_headers: int = 256
-    max_requests: int | None = None
-    shrink: bool = True
-    stateful: bool = True
-    name_prefix: str = "diglot-"
-    token: str | None = field(default=None, repr=False)
-    report_dir: Path | None = None
-    fault: str | None = None
-    variant: str | None = None
-    shard: tuple[int, int] | None = None
+    name: str
+    help: str
+    group: str
+    parse: Callable[[str], Any]
+    metavar: str | None
+    flag: bool
+    default: Any
+    cli_default: Any
+    cli: bool
+    plugin: bool
+    record: bool
+
+    @property
+    def cli_flag(self) -> str:
+        """The ``diglot run`` flag: ``--max-examples``, or ``--no-shrink`` for an on-by-default flag."""
+        dashed = self.name.replace("_", "-")
+        return f"--no-{dashed}" if self.flag and self.default is True else f"--{dashed}"
+
+    @property
+    def plugin_flag(self) -> str:
+        """The pytest option: ``--diglot-max-examples`` (``--diglot-no-shrink``)."""
+        return "--diglot-" + self.cli_flag.removeprefix("--")
+
+    @property
+    def ini_key(self) -> str:
+        """The pytest ini key: ``diglot_max_examples`` (``diglot_no_shrink``)."""
+        return self.plugin_flag.removeprefix("--").replace("-", "_")
+
+
+_MISSING = object()
+
+
+def option(
+    default: Any,
+    help: str,
+    *,
+    group: str,
+    parse: Callable[[str], Any] = str,
+    metavar: str | None = None,
+    cli_default: Any = _MISSING,
+    cli: bool = True,
+    plugin: bool = True,
+    record: bool = True,
+) -> Any:
+    """Declare one option: a dataclass field whose metadata the table is built from."""
+    meta = {
+        "help": help,
+        "group": group,
+        "parse": parse,
+        "metavar": metavar,
+        "cli_default": default if cli_default is _MISSING else cli_default,
+        "cli": cli,
+        "plugin": plugin,
+        "record": record,
+    }
+    if isinstance(default, (list, dict, set)):
+        raise TypeError("option defaults must be immutable")
+    return field(default=default, metadata=meta)
+
+
+_TARGET, _SCOPE, _GEN, _MANNERS, _LIMITS, _OUT, _EMBEDDED, _EXT = (
+    "target",
+    "scope",
+    "generation",
+    "staging manners",
+    "limits on what the target may send",
+    "verdict and output",
+    "the embedded reference server",
+    "extending diglot",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """Everything one run needs to know; every field is an option of the table.
+
+    Build it directly (``diglot.run(diglot.RunOptions(max_examples=5))``), or let the CLI or
+    the pytest plugin build it from their flags. Invalid values raise ``UsageError``.
+
+    Example:
+        >>> RunOptions(max_examples=5, content_types=("xml",)).max_examples
+        5
+    """
+
+    base_url: str | None = option(
+        None,
+        "the implementation's …/restapi base URL; without it the embedded reference server "
+        "starts on a free loopback port. The bearer token comes from DIGLOT_TOKEN.",
+        group=_TARGET,
+        metavar="URL",
+    )
+    account_id: str | None = option(
+        None, "the account to test (required with a base URL)", group=_TARGET, metavar="ID"
+    )
+    operations: tuple[str, ...] = option(
+        (),
+        "comma-separated operation ids (listGroups,createGroups,createUsers,listSigningGroups; "
+        "or those of a --spec); default: all",
+        group=_SCOPE,
+        parse=_csv,
+        metavar="IDS",
+    )
+    content_types: tuple[str, ...] = option(
+        CONTENT_TYPES,
+        "json, xml or both (equivalence needs both)",
+        group=_SCOPE,
+        parse=_csv,
+        metavar="TYPES",
+    )
+    read_only: bool = option(False, "send only GET requests: nothing is created", group=_SCOPE)
+    stateful: bool = option(
+        True, "run the pagination walks and create-then-find sequences", group=_SCOPE
+    )
+    shard: tuple[int, int] | None = option(
+        None, "i/n: run the i-th of n shards (0-based)", group=_SCOPE, parse=_shard, metavar="I/N"
+    )
+    max_examples: int = option(
+        25,
+        "generated cases per operation and content type; boundary and invalid cases come on top",
+        group=_GEN,
+        parse=_positive_int,
+        metavar="N",
+    )
+    seed: int | None = option(
+        None,
+        "hypothesis seed, to reproduce a run (default: random, reported)",
+        group=_GEN,
+        parse=_positive_int,
+        metavar="N",
+    )
+    shrink: bool = option(True, "shrink failures to a minimal example", group=_GEN)
+    name_prefix: str = option(
+        "diglot-", "prefix of every group and user name diglot creates", group=_GEN, metavar="P"
+    )
+    rate_limit: float | None = option(
+        None,
+        "at most this many requests per second",
+        group=_MANNERS,
+        parse=_number,
+        metavar="R",
+    )
+    timeout: float = option(
+        10.0,
+        "seconds per request, connect to last byte",
+        group=_MANNERS,
+        parse=_number,
+        metavar="S",
+    )
+    max_requests: int | None = option(
+        None,
+        "stop sending after this many requests (the run reports what it judged)",
+        group=_MANNERS,
+        parse=_positive_int,
+        metavar="N",
+    )
+    max_body: int = option(
+        8 * 2**20,
+        "body bytes kept per response, after decompression; longer bodies are cut and reported",
+        group=_LIMITS,
+        parse=_positive_int,
+        metavar="BYTES",
+    )
+    max_header_bytes: int = option(
+        64 * 1024,
+        "total size of one response's headers",
+        group=_LIMITS,
+        parse=_positive_int,
+        metavar="BYTES",
+    )
+    max_headers: int = option(
+        256, "header lines in one response", group=_LIMITS, parse=_positive_int, metavar="N"
+    )
+    strict: bool = option(False, "warnings fail the run too", group=_OUT)
+    report_dir: Path | None = option(
+        None,
+        "where the four reports go (report.json, junit.xml, index.html, summary.md)",
+        group=_OUT,
+        parse=Path,
+        metavar="DIR",
+        cli_default=Path("reports"),
+    )
+    fault: str | None = option(
+        None,
+        "embedded server only: switch on one of its faults (diglot serve --list-faults)",
+        group=_EMBEDDED,
+        metavar="NAME",
+    )
+    variant: str | None = option(
+        None,
+        "embedded server only: answer in one faithful-but-different way "
+        "(diglot serve --list-variants)",
+        group=_EMBEDDED,
+        metavar="NAME",
+    )
+    checks_modules: tuple[str, ...] = option(
+        (),
+        "comma-separated modules to import for their checks (beside the diglot.checks entry "
+        "points), e.g. my_project.diglot_checks",
+        group=_EXT,
+        parse=_csv,
+        metavar="MODULES",
+    )
+    spec: Path | None = option(
+        None,
+        "an OpenAPI 3.1 document to test by instead of the bundled one (e.g. with more "
+        "DocuSign operations); needs --xsd",
+        group=_EXT,
+        parse=Path,
+        metavar="FILE",
+    )
+    xsd: Path | None = option(
+        None,
+        "the XML Schema that goes with --spec",
+        group=_EXT,
+        parse=Path,
+        metavar="FILE",
+    )
+    token: str | None = option(
+        None,
+        "the bearer token (DIGLOT_TOKEN); never printed or written",
+        group=_TARGET,
+        cli=False,
+        plugin=False,
+        record=False,
+    )
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.content_types if c not in CONTENT_TYPES]
         if unknown or not self.content_types:
+            shown = ", ".join(repr(c) for c in unknown) or "nothing"
             raise UsageError(
-                f"content types {', '.join(unknown) or '(none)'} are not supported: "
-                "use json, xml or json,xml"
+                f"--content-types: {shown} is not a content type diglot tests; use json, xml "
+                "or json,xml"
             )
         if self.max_examples < 1:
-            raise UsageError(f"max examples must be at least 1, got {self.max_examples}")
+            raise UsageError(f"--max-examples must be at least 1, got '{self.max_examples}'")
         if self.timeout <= 0:
-            raise UsageError(f"timeout must be a positive number of seconds, got {self.timeout}")
+            raise UsageError(f"--timeout must be a positive number of seconds, got {self.timeout}")
         for name in ("max_body", "max_header_bytes", "max_headers"):
             if getattr(self, name) < 1:
                 raise UsageError(
-                    f"{name.replace('_', ' ')} must be at least 1, got {getattr(self, name)}"
+                    f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}"
                 )
         if self.rate_limit is not None and self.rate_limit <= 0:
-            raise UsageError(f"rate limit must be positive, got {self.rate_limit}")
+            raise UsageError(f"--rate-limit must be positive, got {self.rate_limit}")
         if self.max_requests is not None and self.max_requests < 1:
-            raise UsageError(f"max requests must be at least 1, got {self.max_requests}")
+            raise UsageError(f"--max-requests must be at least 1, got {self.max_requests}")
         if self.base_url is not None and not self.base_url.startswith(("http://", "https://")):
             raise UsageError(
-                f"base URL {self.base_url!r} is not an http(s) URL; give the API's …/restapi "
+                f"--base-url {self.base_url!r} is not an http(s) URL; give the API's …/restapi "
                 "base, e.g. https://demo.docusign.net/restapi"
             )
         for name in ("fault", "variant"):
@@ -97,11 +324,60 @@ class RunConfig:
                 raise UsageError(
                     f"--{name} applies to the embedded reference server only; drop --base-url"
                 )
+        if (self.spec is None) != (self.xsd is None):
+            raise UsageError("--spec and --xsd go together: give the OpenAPI document and its XSD")
         if self.shard is not None:
             index, count = self.shard
             if count < 1 or not 0 <= index < count:
-                raise UsageError(f"shard {index}/{count} is not valid: use i/n with 0 <= i < n")
+                raise UsageError(f"--shard {index}/{count} is not valid: use i/n with 0 <= i < n")
 
     @staticmethod
     def token_from_environment() -> str | None:
+        """``DIGLOT_TOKEN``, or None when it is unset or empty."""
         return os.environ.get("DIGLOT_TOKEN") or None
+
+    def record(self) -> dict[str, JSONValue]:
+        """The options as the report records them: every recorded option, JSON-ready."""
+        out: dict[str, JSONValue] = {}
+        for spec in OPTIONS:
+            if spec.record:
+                out[spec.name] = _json(getattr(self, spec.name))
+        out["shard"] = f"{self.shard[0]}/{self.shard[1]}" if self.shard else None
+        out["authenticated"] = self.token is not None
+        return out
+
+
+def _json(value: object) -> JSONValue:
+    if isinstance(value, tuple):
+        return [_json(item) for item in value]
+    if isinstance(value, Path):
+        return str(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _table() -> tuple[Option, ...]:
+    options = []
+    for item in dataclasses.fields(RunOptions):
+        meta = item.metadata
+        options.append(
+            Option(
+                name=item.name,
+                help=meta["help"],
+                group=meta["group"],
+                parse=meta["parse"],
+                metavar=meta["metavar"],
+                flag=isinstance(item.default, bool),
+                default=item.default,
+                cli_default=meta["cli_default"],
+                cli=meta["cli"],
+                plugin=meta["plugin"],
+                record=meta["record"],
+            )
+        )
+    return tuple(options)
+
+
+OPTIONS: tuple[Option, ...] = _table()
+"""Every run option, in declaration order."""

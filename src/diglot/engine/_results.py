@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from diglot.model import Family, Finding, JSONValue, Severity
+from diglot.model import Finding, JSONValue, Severity
 
 MAX_EXAMPLES_PER_RESULT = 20
 """Distinct findings kept per result; further ones are counted, not kept."""
@@ -34,7 +34,7 @@ class CheckResult:
     operation: str
     content_type: str
     check: str
-    family: Family
+    family: str
     description: str = ""
     exchanges: int = 0
     findings: list[Finding] = field(default_factory=list)

@@ -8,38 +8,28 @@ Phases, per operation × content type:
 1. generated cases (hypothesis): valid, boundary and invalid requests, each answer judged by
    every single-exchange check; a violation fails the hypothesis example, so hypothesis
    shrinks it to a minimal case, whose finding is listed first;
-2. equivalence (GET operations): the same request in JSON and in XML must agree;
-3. pagination walks (list groups): by ``start_position`` and by following ``nextUri`` /
-   ``previousUri``, every item once;
-4. stateful sequences (unless read-only): create groups, then find them by ``search_text``;
-   create users, then create them again and expect the duplicate error.
+2. then every registered multi-exchange check that drives requests of its own there, in
+   registration order: the JSON ⇄ XML equivalence of GETs, the pagination walks, the
+   create-then-find sequences (``diglot.contracts``; a user's too).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import random
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
-from diglot.contracts import CHECKS, Observation, run_single_checks
-from diglot.contracts.equivalence import judge_pair
-from diglot.engine._options import RunConfig
+from diglot.contracts import CHECKS, MULTI_CHECKS, load_checks
+from diglot.engine._options import RunOptions
 from diglot.engine._results import CheckResult, RunResult
-from diglot.engine._sequences_tmp import (
-    MEDIA,
-    run_groups_machine,
-    run_users_machine,
-    walk_group_list,
-)
+from diglot.engine._session import GIVE_UP_AFTER, BudgetExhausted, GaveUp, Session
 from diglot.errors import ContractViolation, TargetUnreachable, UsageError
-from diglot.model import Case, CaseKind, Exchange, Finding, JSONValue, Request, Severity
+from diglot.model import Case, Finding
 from diglot.specs import Spec, load_spec
 from diglot.strategies import Names, explicit_cases, from_operation
 from diglot.transport._client import Limits, Transport, check_reachable
@@ -71,141 +61,13 @@ class Finished:
 Event = Progress | Finished
 
 
-class BudgetExhausted(Exception):
-    """The run's request budget (``--max-requests``) is spent."""
-
-
-GIVE_UP_AFTER = 3
-"""Requests in a row of one operation × content type that hit the time limit before diglot
-stops sending to it: a target that never answers costs a few timeouts, not one per case."""
-
-
-class GaveUp(Exception):
-    """The operation × content type being exercised stopped answering in time."""
-
-
-@dataclass
-class Session:
-    config: RunConfig
-    spec: Spec
-    transport: Transport
-    base_url: str
-    account_id: str
-    seed: int
-    names: Names
-    result: RunResult
-    table: dict[tuple[str, str, str], CheckResult] = field(default_factory=dict)
-    sent: int = 0
-    timeouts: dict[tuple[str, str], int] = field(default_factory=dict)
-    """Requests in a row that hit the time limit, per operation × content type."""
-    abandoned: set[tuple[str, str]] = field(default_factory=set)
-    latest_violation: Finding | None = None
-    """The first violation recorded since it was last reset (drives hypothesis shrinking)."""
-
-    # -- sending ----------------------------------------------------------------------------
-    def request_for(self, case: Case) -> Request:
-        operation = self.spec.operation(case.operation)
-        path = operation.path
-        for name, value in case.path_parameters.items():
-            path = path.replace("{" + name + "}", value)
-        url = self.base_url.rstrip("/") + path
-        if case.query:
-            url += "?" + urlencode(dict(case.query))
-        headers = {"Accept": MEDIA[case.content_type]}
-        body = b""
-        if case.raw_body is not None:
-            body = case.raw_body
-        elif case.body_format is not None and operation.request_body is not None:
-            if case.body_format == "xml":
-                assert isinstance(case.body, dict)
-                body = self.spec.codec.encode(operation.request_body.xml_root, case.body)
-            else:
-                body = json.dumps(case.body, ensure_ascii=False).encode("utf-8")
-            headers["Content-Type"] = MEDIA[case.body_format]
-        headers.update(case.headers)
-        return Request(
-            operation.method, url, headers, body, authenticated=self.config.token is not None
-        )
-
-    def send(self, case: Case) -> Exchange:
-        return self.send_request(case, self.request_for(case))
-
-    def send_request(self, case: Case, request: Request) -> Exchange:
-        limit = self.config.max_requests
-        if limit is not None and self.sent >= limit:
-            raise BudgetExhausted
-        key = (case.operation, case.content_type)
-        if key in self.abandoned:
-            raise GaveUp
-        self.sent += 1
-        response, failure = self.transport.send(request)
-        if response is None and failure is not None and "time limit" in failure:
-            self.timeouts[key] = self.timeouts.get(key, 0) + 1
-            if self.timeouts[key] >= GIVE_UP_AFTER:
-                self.abandoned.add(key)
-                self.result.errors.append(
-                    f"{case.operation} [{case.content_type}]: {GIVE_UP_AFTER} requests in a row "
-                    f"hit the time limit ({self.config.timeout:g} s); diglot stopped sending "
-                    "to it, and its checks after that point did not run"
-                )
-        else:
-            self.timeouts[key] = 0
-        return Exchange(case, request, response, failure)
-
-    # -- judging ----------------------------------------------------------------------------
-    def row(self, operation: str, content_type: str, check_id: str) -> CheckResult:
-        key = (operation, content_type, check_id)
-        row = self.table.get(key)
-        if row is None:
-            info = CHECKS[check_id]
-            row = CheckResult(operation, content_type, check_id, info.family, info.description)
-            self.table[key] = row
-        return row
-
-    def observe(self, exchange: Exchange) -> Observation:
-        """Judge one exchange with every single-exchange check and record the findings."""
-        obs = Observation(self.spec, exchange, seed=self.seed)
-        case = exchange.case
-        if exchange.response is None:
-            obs.report(
-                "protocol.transport",
-                f"the request failed: {exchange.failure or 'no response'}",
-                expected="a complete HTTP response",
-                actual=exchange.failure or "",
-            )
-            self.row(case.operation, case.content_type, "protocol.transport").exchanges += 1
-        else:
-            self.row(case.operation, case.content_type, "protocol.transport").exchanges += 1
-            for info, applied in run_single_checks(obs):
-                if applied:
-                    self.row(case.operation, case.content_type, info.id).exchanges += 1
-        self.record(obs)
-        return obs
-
-    def record(self, obs: Observation) -> None:
-        for finding in obs.findings:
-            if finding.severity is Severity.VIOLATION and self.latest_violation is None:
-                self.latest_violation = finding
-            self.row(finding.operation, finding.content_type, finding.check).add(finding)
-        obs.findings.clear()
-        case = obs.case
-        for check_id, reason in obs.no_evidence:
-            self.row(case.operation, case.content_type, check_id).no_evidence(reason)
-        obs.no_evidence.clear()
-
-    def judged(self, obs: Observation, check_id: str) -> None:
-        """Count one judgement of a multi-exchange check, then record its findings."""
-        self.row(obs.case.operation, obs.case.content_type, check_id).exchanges += 1
-        self.record(obs)
-
-
 @functools.cache
 def _violation_type(check_id: str) -> type[ContractViolation]:
     """One exception class per check, so hypothesis shrinks each kind of failure separately."""
     return type(f"Violation[{check_id}]", (ContractViolation,), {})
 
 
-def run(config: RunConfig) -> RunResult:
+def run(config: RunOptions) -> RunResult:
     """Run the conformance suite and return its result (see ``iter_run``)."""
     result: RunResult | None = None
     for event in iter_run(config):
@@ -215,14 +77,15 @@ def run(config: RunConfig) -> RunResult:
     return result
 
 
-def iter_run(config: RunConfig) -> Iterator[Event]:
+def iter_run(config: RunOptions) -> Iterator[Event]:
     """Run the conformance suite, yielding progress events and, last, ``Finished``.
 
     Raises:
         UsageError: an unknown operation or an impossible option.
         TargetUnreachable: the implementation cannot be used at all.
     """
-    spec = load_spec()
+    load_checks(config.checks_modules)
+    spec = load_spec(config.spec, config.xsd)
     operations = select_operations(spec, config.operations)
     with contextlib.ExitStack() as stack:
         base_url, account_id = _target(config, stack)
@@ -240,14 +103,14 @@ def iter_run(config: RunConfig) -> Iterator[Event]:
             )
         )
         seed = config.seed if config.seed is not None else random.randrange(2**32)
-        from diglot import __version__
+        from diglot._version import __version__
 
         result = RunResult(
             target=base_url if config.base_url else "embedded reference server",
             account_id=account_id,
             diglot_version=__version__,
             seed=seed,
-            options=_options(config),
+            options=config.record(),
             started_at=datetime.now(UTC),
         )
         session = Session(
@@ -280,7 +143,7 @@ def select_operations(spec: Spec, wanted: tuple[str, ...]) -> list[Operation]:
     return [spec.operation(name) for name in wanted]
 
 
-def _target(config: RunConfig, stack: contextlib.ExitStack) -> tuple[str, str]:
+def _target(config: RunOptions, stack: contextlib.ExitStack) -> tuple[str, str]:
     if config.base_url is not None:
         if not config.account_id:
             raise UsageError(
@@ -295,29 +158,6 @@ def _target(config: RunConfig, stack: contextlib.ExitStack) -> tuple[str, str]:
     return base_url, config.account_id or DEFAULT_ACCOUNT_ID
 
 
-def _options(config: RunConfig) -> dict[str, JSONValue]:
-    return {
-        "operations": list[JSONValue](config.operations),
-        "content_types": list[JSONValue](config.content_types),
-        "max_examples": config.max_examples,
-        "strict": config.strict,
-        "read_only": config.read_only,
-        "rate_limit": config.rate_limit,
-        "timeout": config.timeout,
-        "max_body": config.max_body,
-        "max_header_bytes": config.max_header_bytes,
-        "max_headers": config.max_headers,
-        "max_requests": config.max_requests,
-        "shrink": config.shrink,
-        "stateful": config.stateful,
-        "name_prefix": config.name_prefix,
-        "authenticated": config.token is not None,
-        "fault": config.fault,
-        "variant": config.variant,
-        "shard": f"{config.shard[0]}/{config.shard[1]}" if config.shard else None,
-    }
-
-
 def _probe(
     session: Session, operations: list[Operation], pairs: list[tuple[Operation, str]]
 ) -> None:
@@ -326,7 +166,7 @@ def _probe(
         "listGroups"
     )
     case = Case(probe.operation_id, "json", {"accountId": session.account_id})
-    exchange = session.send(case)
+    exchange = session.exchange(case)
     if exchange.response is None:
         raise TargetUnreachable(
             f"{session.base_url} did not answer a plain GET {probe.path}: {exchange.failure}. "
@@ -359,18 +199,10 @@ def _operation_phases(session: Session, operation: Operation, content_type: str)
         return
     _phase(_generated, session, operation, content_type)
     yield Progress(op_id, content_type, "generated", session.sent)
-    if operation.is_read_only and content_type == "xml" and "json" in config.content_types:
-        _phase(_equivalence, session, operation)
-        yield Progress(op_id, content_type, "equivalence", session.sent)
-    if config.stateful and op_id == "listGroups":
-        _phase(walk_group_list, session, content_type)
-        yield Progress(op_id, content_type, "pagination", session.sent)
-    if config.stateful and not config.read_only and op_id == "createGroups":
-        _phase(run_groups_machine, session, content_type)
-        yield Progress(op_id, content_type, "stateful", session.sent)
-    if config.stateful and not config.read_only and op_id == "createUsers":
-        _phase(run_users_machine, session, content_type)
-        yield Progress(op_id, content_type, "stateful", session.sent)
+    for multi in MULTI_CHECKS:
+        if multi.drives(session, operation, content_type):
+            _phase(multi.drive, session, operation, content_type)
+            yield Progress(op_id, content_type, multi.phase, session.sent)
 
 
 def _phase(run_phase: Callable[..., object], *args: Any) -> None:
@@ -440,7 +272,7 @@ def _generate_batch(
     @given(case=strategy)
     def exercise(case: Case) -> None:
         session.latest_violation = None
-        session.observe(session.send(case))
+        session.send(case)
         latest = session.latest_violation
         if latest is not None:
             raise _violation_type(latest.check)(latest)
@@ -479,61 +311,17 @@ def _promote(row: CheckResult, finding: Finding) -> None:
             return
 
 
-def _equivalence(session: Session, operation: Operation) -> None:
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import seed as hypothesis_seed
-
-    strategy = from_operation(
-        operation,
-        spec=session.spec,
-        content_type="json",
-        account_id=session.account_id,
-        names=session.names,
-        kinds=(CaseKind.VALID,),
-    )
-
-    @settings(
-        max_examples=max(3, session.config.max_examples // 3),
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        phases=[Phase.generate],
-    )
-    @hypothesis_seed(session.seed)
-    @given(case=strategy)
-    def compare(case: Case) -> None:
-        # the JSON halves are judged by the JSON phase already: here they are only compared
-        first = Observation(session.spec, session.send(case), seed=session.seed)
-        xml_case = replace(case, content_type="xml")
-        second = session.observe(session.send(xml_case))
-        again = Observation(session.spec, session.send(case), seed=session.seed)
-        if first.response is None or again.response is None:
-            return
-        if first.status != again.status or first.data != again.data:
-            second.inconclusive(
-                "equivalence.json_xml",
-                "the JSON answer changed between the requests around the XML one (the data "
-                "is changing), so the two could not be compared",
-            )
-            session.record(second)
-            return
-        judge_pair(first, second)
-        session.judged(second, "equivalence.json_xml")
-
-    compare()
-
-
 def _finish(
     session: Session, operations: list[Operation], pairs: list[tuple[Operation, str]]
 ) -> None:
     """Every check that applies gets a row, so nothing passes silently."""
+    owners = {info.id: multi for multi in MULTI_CHECKS for info in multi.checks}
     for operation, content_type in pairs:
         for check_id, info in CHECKS.items():
             if not info.applies_to(operation.operation_id):
                 continue
-            if check_id == "equivalence.json_xml" and (
-                content_type != "xml" or not operation.is_read_only
-            ):
+            owner = owners.get(check_id)
+            if owner is not None and not owner.covers(operation, content_type):
                 continue
             row = session.row(operation.operation_id, content_type, check_id)
             if row.exchanges == 0 and not row.skip_reason:
@@ -557,5 +345,5 @@ def _why_not(session: Session, operation: Operation, content_type: str, check_id
     return "no exchange this check applies to came up in this run"
 
 
-def redactor_for(config: RunConfig) -> Redactor:
+def redactor_for(config: RunOptions) -> Redactor:
     return Redactor([config.token])

@@ -21,89 +21,38 @@ Options (command line, or the ini key without the leading dashes and with unders
 
 from __future__ import annotations
 
-import contextlib
-import os
 import random
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from diglot.plugin._state import MARKER, PARTS, STATE, State
+
 if TYPE_CHECKING:
-    from diglot.engine._results import RunResult
-
-MARKER = "diglot"
-CONTENT_TYPES = ("json", "xml")
-PARTS = ".parts"
-"""Under the report folder: one partial ``report.json`` per pytest-xdist worker."""
-DEFAULT_MAX_EXAMPLES = 25
-
-_OPTIONS: tuple[tuple[str, str, str], ...] = (
-    ("base_url", "URL", "the API's …/restapi base; without it the embedded server is used"),
-    ("account_id", "ID", "the account to test (required with --diglot-base-url)"),
-    ("report_dir", "DIR", "write diglot's reports (JSON, JUnit, HTML, Markdown) here"),
-    ("max_examples", "N", f"generated cases per operation × content type ({DEFAULT_MAX_EXAMPLES})"),
-    ("seed", "N", "hypothesis seed (default: random, shown on failure)"),
-    ("content_types", "LIST", "json, xml or json,xml (default json,xml)"),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """The plugin's options, checked once at configure time."""
-
-    base_url: str | None = None
-    account_id: str | None = None
-    report_dir: Path | None = None
-    max_examples: int = DEFAULT_MAX_EXAMPLES
-    seed: int | None = None
-    strict: bool = False
-    content_types: tuple[str, ...] = CONTENT_TYPES
-    fault: str | None = None
-    token: str | None = field(default=None, repr=False)
-
-
-@dataclass(slots=True)
-class State:
-    """Per session (per xdist worker): the target, once started, and every item's result."""
-
-    settings: Settings
-    seed: int
-    stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
-    target: tuple[str, str] | None = None
-    embedded: bool = False
-    results: list[RunResult] = field(default_factory=list)
-    written: dict[str, Path] = field(default_factory=dict)
-    report_error: str = ""
-
-
-STATE = pytest.StashKey[State]()
+    from diglot.engine import RunOptions
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """One ``--diglot-*`` option and ini key per option of diglot's option table."""
+    from diglot.engine._options import OPTIONS
+
     group = parser.getgroup("diglot", "diglot contract conformance")
-    for name, metavar, help_text in _OPTIONS:
-        flag = "--diglot-" + name.replace("_", "-")
-        group.addoption(flag, dest=f"diglot_{name}", metavar=metavar, default=None, help=help_text)
-        parser.addini(f"diglot_{name}", help_text, type="string", default="")
-    group.addoption(
-        "--diglot-strict",
-        dest="diglot_strict",
-        action="store_true",
-        default=None,
-        help="warnings (points the documentation leaves open) fail the items too",
-    )
-    parser.addini("diglot_strict", "warnings fail the items too", type="bool", default=False)
-    group.addoption(
-        "--diglot-fault",
-        dest="diglot_fault",
-        metavar="NAME",
-        default=None,
-        help="switch on a fault of the embedded reference server (for self-tests)",
-    )
+    for spec in OPTIONS:
+        if not spec.plugin:
+            continue
+        dest = spec.ini_key
+        if spec.flag:
+            group.addoption(
+                spec.plugin_flag, dest=dest, action="store_true", default=None, help=spec.help
+            )
+            parser.addini(dest, spec.help, type="bool", default=False)
+        else:
+            group.addoption(
+                spec.plugin_flag, dest=dest, metavar=spec.metavar, default=None, help=spec.help
+            )
+            parser.addini(dest, spec.help, type="string", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -113,19 +62,19 @@ def pytest_configure(config: pytest.Config) -> None:
         "per operation × content type of diglot's conformance suite",
     )
     try:
-        settings = _settings(config)
+        options = _options(config)
     except ValueError as exc:
         raise pytest.UsageError(f"diglot: {exc}") from None
     worker = getattr(config, "workerinput", None)
-    seed = settings.seed
+    seed = options.seed
     if seed is None and worker is not None:
         seed = worker.get("diglot_seed")
     if seed is None:
         seed = random.randrange(2**32)
-    config.stash[STATE] = State(settings, seed)
-    if settings.report_dir is not None and worker is None:
+    config.stash[STATE] = State(options, seed)
+    if options.report_dir is not None and worker is None:
         # the controller (or a plain session) starts from no stale worker parts
-        shutil.rmtree(settings.report_dir / PARTS, ignore_errors=True)
+        shutil.rmtree(options.report_dir / PARTS, ignore_errors=True)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -159,10 +108,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if state is None:
         return
     state.stack.close()  # stops the embedded server, when one was started
-    if state.settings.report_dir is None:
+    if state.options.report_dir is None:
         return
     worker = getattr(session.config, "workerinput", None)
-    if worker is None and not state.results and not (state.settings.report_dir / PARTS).is_dir():
+    if worker is None and not state.results and not (state.options.report_dir / PARTS).is_dir():
         return
     from diglot.plugin._api import write_session_reports
 
@@ -222,68 +171,42 @@ def diglot_check(request: pytest.FixtureRequest) -> Callable[..., Any]:
     return checker(request)
 
 
-def _settings(config: pytest.Config) -> Settings:
-    def value(name: str) -> str | None:
-        given = config.getoption(f"diglot_{name}")
-        if given is None:
-            given = config.getini(f"diglot_{name}") or None
-        return None if given is None else str(given).strip()
+def _options(config: pytest.Config) -> RunOptions:
+    """The session's run options: each from its ``--diglot-*`` flag, else its ini key."""
+    from diglot.engine._options import OPTIONS, RunOptions
 
-    base_url = value("base_url")
-    if base_url is not None and not base_url.startswith(("http://", "https://")):
-        raise ValueError(
-            f"--diglot-base-url {base_url!r} is not an http(s) URL; give the API's …/restapi "
-            "base, e.g. https://demo.docusign.net/restapi"
-        )
-    account_id = value("account_id")
-    if base_url is not None and not account_id:
+    values: dict[str, Any] = {}
+    for spec in OPTIONS:
+        if not spec.plugin:
+            continue
+        given = config.getoption(spec.ini_key)
+        if spec.flag:
+            on = bool(config.getini(spec.ini_key)) if given is None else bool(given)
+            values[spec.name] = not on if spec.default is True else on
+            continue
+        if given is None:
+            given = config.getini(spec.ini_key) or None
+        if given is not None and str(given).strip():
+            try:
+                values[spec.name] = spec.parse(str(given).strip())
+            except ValueError as exc:
+                raise ValueError(f"{spec.plugin_flag}: {exc}") from None
+    try:
+        options = RunOptions(**values, token=RunOptions.token_from_environment())
+    except ValueError as exc:  # the table's messages name diglot run's flags: name ours
+        message = str(exc)
+        for spec in OPTIONS:
+            message = message.replace(spec.cli_flag + " ", spec.plugin_flag + " ")
+            message = message.replace(spec.cli_flag + ":", spec.plugin_flag + ":")
+        raise ValueError(message) from None
+    if options.base_url is not None and not options.account_id:
         raise ValueError(
             "--diglot-account-id is required with --diglot-base-url: the account whose groups "
             "and users diglot tests"
         )
-    content_types: tuple[str, ...] = CONTENT_TYPES
-    listed = value("content_types")
-    if listed is not None:
-        content_types = tuple(dict.fromkeys(p.strip() for p in listed.split(",") if p.strip()))
-        unknown = [c for c in content_types if c not in CONTENT_TYPES]
-        if unknown or not content_types:
-            raise ValueError(
-                f"--diglot-content-types {listed!r}: {', '.join(unknown) or 'nothing'} is not "
-                "a content type diglot tests; use json, xml or json,xml"
-            )
-    fault = config.getoption("diglot_fault")
-    if fault is not None and base_url is not None:
-        raise ValueError("--diglot-fault applies to the embedded reference server only")
-    if fault is not None:
-        from diglot.server import FAULTS
+    if options.fault is not None or options.variant is not None:
+        from diglot.server import get_fault, get_variant
 
-        if fault not in FAULTS:
-            raise ValueError(
-                f"--diglot-fault {fault!r} is not a fault of the reference server; choose from "
-                f"{', '.join(sorted(FAULTS))}"
-            )
-    report_dir = value("report_dir")
-    strict = config.getoption("diglot_strict")
-    return Settings(
-        base_url=base_url,
-        account_id=account_id,
-        report_dir=Path(report_dir) if report_dir else None,
-        max_examples=_whole(value("max_examples"), "--diglot-max-examples", DEFAULT_MAX_EXAMPLES),
-        seed=_whole(value("seed"), "--diglot-seed", None, minimum=0),
-        strict=bool(config.getini("diglot_strict")) if strict is None else bool(strict),
-        content_types=content_types,
-        fault=fault,
-        token=os.environ.get("DIGLOT_TOKEN") or None,
-    )
-
-
-def _whole(text: str | None, flag: str, default: int | None, *, minimum: int = 1) -> Any:
-    if text is None:
-        return default
-    try:
-        number = int(text)
-    except ValueError:
-        number = minimum - 1
-    if number < minimum:
-        raise ValueError(f"{flag} takes a whole number of at least {minimum}, got {text!r}")
-    return number
+        get_fault(options.fault)
+        get_variant(options.variant)
+    return options

@@ -16,7 +16,7 @@ import pytest
 
 from diglot._display import inert
 from diglot.errors import DiglotError
-from diglot.plugin import MARKER, PARTS, STATE, State
+from diglot.plugin._state import MARKER, PARTS, STATE, State
 
 if TYPE_CHECKING:
     from diglot.engine._results import CheckResult, RunResult
@@ -132,26 +132,31 @@ class DiglotCase:
                 message names each check, its family and the evidence.
         """
         __tracebackhide__ = True
-        from diglot.engine._options import RunConfig
-        from diglot.engine._run import run
+        from dataclasses import replace
+
+        from diglot.engine import run
 
         state = self._config.stash[STATE]
-        settings = state.settings
-        strict = settings.strict if strict is None else strict
+        options = state.options
+        strict = options.strict if strict is None else strict
         base_url, account_id = session_target(self._config)
         try:
-            config = RunConfig(
+            config = replace(
+                options,
+                # the embedded server, once started, is this session's target
                 base_url=base_url,
                 account_id=account_id,
+                fault=None,
+                variant=None,
                 operations=(self.operation,),
                 # both content types stay in the config so the XML item also runs the JSON⇄XML
                 # equivalence phase; the shard keeps this item's pair only
                 content_types=self._content_types,
                 shard=(self._content_types.index(self.content_type), len(self._content_types)),
-                max_examples=settings.max_examples if max_examples is None else max_examples,
+                max_examples=options.max_examples if max_examples is None else max_examples,
                 seed=state.seed,
                 strict=strict,
-                token=settings.token,
+                report_dir=None,
             )
             result = run(config)
         except DiglotError as exc:
@@ -193,7 +198,7 @@ def generate(metafunc: pytest.Metafunc, marker: pytest.Mark) -> None:
             f"API does not document; choose from {', '.join(known)}",
             pytrace=False,
         )
-    asked = marker.kwargs.get("content_types") or state.settings.content_types
+    asked = marker.kwargs.get("content_types") or state.options.content_types
     wrong = [c for c in asked if c not in ("json", "xml")]
     if wrong:
         pytest.fail(
@@ -201,7 +206,7 @@ def generate(metafunc: pytest.Metafunc, marker: pytest.Mark) -> None:
             "json, xml or both",
             pytrace=False,
         )
-    types = tuple(c for c in asked if c in state.settings.content_types)
+    types = tuple(c for c in asked if c in state.options.content_types)
     cases = [
         DiglotCase(metafunc.config, operation, content_type, types)
         for operation in wanted
@@ -224,15 +229,17 @@ def session_target(config: pytest.Config) -> tuple[str, str]:
     __tracebackhide__ = True
     state = config.stash[STATE]
     if state.target is None:
-        settings = state.settings
-        if settings.base_url is not None:
-            assert settings.account_id is not None  # checked at configure time
-            state.target = (settings.base_url, settings.account_id)
+        options = state.options
+        if options.base_url is not None:
+            assert options.account_id is not None  # checked at configure time
+            state.target = (options.base_url, options.account_id)
         else:
             from diglot.server import DEFAULT_ACCOUNT_ID, running
 
             try:
-                base_url = state.stack.enter_context(running(fault=settings.fault))
+                base_url = state.stack.enter_context(
+                    running(fault=options.fault, variant=options.variant)
+                )
             except DiglotError as exc:
                 problem = str(exc)
             else:
@@ -241,7 +248,7 @@ def session_target(config: pytest.Config) -> tuple[str, str]:
                 message = f"diglot: the embedded reference server: {problem}"
                 pytest.fail(inert(message, newlines=True), pytrace=False)
             state.embedded = True
-            state.target = (base_url, settings.account_id or DEFAULT_ACCOUNT_ID)
+            state.target = (base_url, options.account_id or DEFAULT_ACCOUNT_ID)
     return state.target
 
 
@@ -253,11 +260,11 @@ def checker(request: pytest.FixtureRequest) -> Callable[..., list[Finding]]:
     def diglot_check(response: Any, **options: Any) -> list[Finding]:
         """Judge ``response`` like ``diglot.check``; fail the test with the findings."""
         __tracebackhide__ = True
-        from diglot._check import check
+        from diglot.contracts._response import check
         from diglot.errors import ContractViolation
         from diglot.model import Severity
 
-        options.setdefault("strict", state.settings.strict)
+        options.setdefault("strict", state.options.strict)
         problem = ""
         findings: list[Finding] = []
         try:
@@ -358,14 +365,13 @@ def _properties(result: RunResult) -> list[tuple[str, object]]:
 
 def write_session_reports(state: State, *, worker_id: str | None) -> None:
     """At session end: a worker writes its part; the controller (or a plain run) the reports."""
-    from diglot.engine._options import RunConfig
     from diglot.engine._run import redactor_for
     from diglot.reports import from_json, merge, to_json, write_reports
 
-    settings = state.settings
-    assert settings.report_dir is not None
-    redactor = redactor_for(RunConfig(token=settings.token))
-    parts = settings.report_dir / PARTS
+    options = state.options
+    assert options.report_dir is not None
+    redactor = redactor_for(options)
+    parts = options.report_dir / PARTS
     try:
         if worker_id is not None:
             if state.results:
@@ -380,7 +386,7 @@ def write_session_reports(state: State, *, worker_id: str | None) -> None:
             return
         whole = merge(runs) if len(runs) > 1 else runs[0]
         _tidy_options(whole, runs)
-        state.written = write_reports(whole, settings.report_dir, redactor=redactor)
+        state.written = write_reports(whole, options.report_dir, redactor=redactor)
         shutil.rmtree(parts, ignore_errors=True)  # merged: the parts have served
     except (DiglotError, OSError) as exc:
         state.report_error = str(exc)

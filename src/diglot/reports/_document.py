@@ -78,7 +78,7 @@ def _result(result: CheckResult, scrub: Scrubber) -> JSONValue:
         "operation": scrub.text(result.operation, limit=NAME_LIMIT),
         "content_type": scrub.text(result.content_type, limit=NAME_LIMIT),
         "check": scrub.text(result.check, limit=NAME_LIMIT),
-        "family": result.family.value,
+        "family": str(result.family),
         "description": scrub.text(result.description, limit=SHORT_LIMIT),
         "status": result.status.value,
         "exchanges": result.exchanges,
@@ -128,7 +128,7 @@ def _finding(finding: Finding, count: int, scrub: Scrubber) -> JSONValue:
         }
     return {
         "check": scrub.text(finding.check, limit=NAME_LIMIT),
-        "family": finding.family.value,
+        "family": str(finding.family),
         "severity": finding.severity.value,
         "message": scrub.text(finding.message, limit=TEXT_LIMIT),
         "location": scrub.text(finding.location, limit=SHORT_LIMIT),
@@ -285,7 +285,7 @@ def build(document: Mapping[str, Any], *, source: str = "report") -> RunResult:
             operation=item["operation"],
             content_type=item["content_type"],
             check=item["check"],
-            family=Family(item["family"]),
+            family=_family(item["family"]),
             description=item["description"],
             exchanges=item["exchanges"],
             occurrences=item["occurrences"],
@@ -312,7 +312,7 @@ def _read_finding(entry: Mapping[str, Any], result: CheckResult) -> Finding:
     response = entry["response"]
     return Finding(
         check=entry["check"],
-        family=Family(entry["family"]),
+        family=_family(entry["family"]),
         severity=Severity(entry["severity"]),
         message=entry["message"],
         operation=result.operation,
@@ -340,3 +340,11 @@ def _read_finding(entry: Mapping[str, Any], result: CheckResult) -> Finding:
         ),
         seed=entry["seed"],
     )
+
+
+def _family(name: str) -> str:
+    """A built-in family as its enum member, a user's family as its name."""
+    try:
+        return Family(name)
+    except ValueError:
+        return name

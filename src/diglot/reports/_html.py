@@ -239,13 +239,17 @@ class _Page:
         types = [t for t in ("json", "xml") if t in present] + [
             t for t in present if t not in ("json", "xml")
         ]
-        families = [f for f in Family if any(r.family is f for r in run.results)]
-        cells: dict[tuple[str, str, Family], list[CheckResult]] = {}
+        present_families = {str(r.family) for r in run.results}
+        # the built-in families in their order, then a user's, by name
+        families = [str(f) for f in Family if f in present_families] + sorted(
+            present_families - {str(f) for f in Family}
+        )
+        cells: dict[tuple[str, str, str], list[CheckResult]] = {}
         for result in run.results:
             cells.setdefault((result.operation, result.content_type, result.family), []).append(
                 result
             )
-        head1 = "".join(f'<th colspan="{len(types)}">{_e(f.value)}</th>' for f in families)
+        head1 = "".join(f'<th colspan="{len(types)}">{_e(f)}</th>' for f in families)
         head2 = "".join(f"<th>{_e(t.upper())}</th>" for _ in families for t in types)
         rows = []
         for operation in operations:
@@ -307,10 +311,10 @@ class _Page:
             stats += f" · {result.omitted} more distinct findings not kept"
         parts = [
             f'<div class="result s-{status.value}" id="{self.ids[id(result)]}" '
-            f'data-status="{status.value}" data-family="{_e(result.family.value)}">',
+            f'data-status="{status.value}" data-family="{_e(result.family)}">',
             f'<h3><span class="badge s-{status.value}">{status.value}</span>'
             f"{_e(result.operation)} · {_e(result.content_type)} · <code>{_e(result.check)}</code>"
-            f" <small>({_e(result.family.value)})</small></h3>",
+            f" <small>({_e(result.family)})</small></h3>",
         ]
         if result.description:
             parts.append(f'<p class="desc">{_e(result.description)}</p>')
@@ -344,7 +348,7 @@ class _Page:
         rows += [
             ("Expected", f"<pre>{_e(finding.expected)}</pre>" if finding.expected else ""),
             ("Actual", f"<pre>{_e(finding.actual)}</pre>" if finding.actual else ""),
-            ("Check", f"<code>{_e(finding.check)}</code> ({_e(finding.family.value)})"),
+            ("Check", f"<code>{_e(finding.check)}</code> ({_e(finding.family)})"),
             ("Seed", f"<code>{_e(finding.seed)}</code>" if finding.seed is not None else ""),
         ]
         table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows if v)

@@ -247,9 +247,11 @@ class XmlCodec:
         """Every element its parent's type does not declare, judged per parent as in JSON.
 
         An element named like one declared elsewhere in the schema (a ``<newUser>`` inside a
-        ``<userInfo>``) is undocumented there all the same. Only elements in the restapi
-        namespace (or in none) count: anything else is the XSD's to report. The children of
-        an undocumented element are not visited; an unknown root has no documented children.
+        ``<userInfo>``) is undocumented there all the same, and so is one in another
+        namespace (an extension). Inside a list's wrapper, an element other than the list's
+        item is not an added property but a broken list: it is left to the XSD. The children
+        of an undocumented element are not visited; an unknown root has no documented
+        children.
 
         Args:
             root: the root element of a body.
@@ -264,6 +266,24 @@ class XmlCodec:
             self._undocumented(root, root_type, None, found)
         return found
 
+    @staticmethod
+    def undocumented_attributes(root: etree._Element) -> list[tuple[etree._Element, str]]:
+        """Every extension attribute, as (element, attribute name).
+
+        An extension attribute is one in a namespace of its own (``xml:lang``,
+        ``ext:source``). The schema declares no attribute; those of the XML Schema instance namespace
+        (``xsi:nil``, ``xsi:type``) are XML Schema's own, and an unqualified attribute
+        belongs to the element's own vocabulary, which has none (``nil="true"`` without its
+        namespace is a broken nil): both are left to the XSD.
+        """
+        return [
+            (element, name)
+            for element in root.iter()
+            if isinstance(element.tag, str)
+            for name in element.attrib
+            if str(name).startswith("{") and not str(name).startswith(f"{{{XSI}}}")
+        ]
+
     def _undocumented(
         self,
         element: etree._Element,
@@ -276,15 +296,15 @@ class XmlCodec:
             tag = node.tag
             if not isinstance(tag, str):
                 continue
-            if item is not None:  # inside a wrapper: only its item element belongs
+            if item is not None:
+                # inside a list's wrapper only its item element belongs: anything else is not
+                # an added property but a broken list, for the XSD to report
                 if tag == f"{{{NAMESPACE}}}{item}":
                     self._undocumented(node, type_name, None, found)
-                elif _in_restapi(tag):
-                    found.append(node)
                 continue
             known = lookup.get(tag)
             if known is None:
-                if type_name is not None and _in_restapi(tag):
+                if type_name is not None:
                     found.append(node)
             elif known.item is not None:
                 self._undocumented(node, known.item_type, known.item, found)
@@ -438,11 +458,9 @@ class XmlCodec:
         if item is not None:
             item_tag = f"{{{NAMESPACE}}}{item}"
             decode = self._decode
-            return [
-                decode(node, type_name if node.tag == item_tag else None, None)
-                for node in element
-                if isinstance(node.tag, str)
-            ]
+            # only the list's items: another element in the wrapper is no item (schema.body
+            # reports it), so counts and comparisons see the list the document holds
+            return [decode(node, type_name, None) for node in element if node.tag == item_tag]
         lookup = self._lookup.get(type_name, _EMPTY) if type_name is not None else _EMPTY
         result: dict[str, JSONValue] = {}
         found_element = False
@@ -499,10 +517,6 @@ def _local_tag(tag: object) -> str | None:
     if not isinstance(tag, str):
         return None
     return tag.rsplit("}", 1)[-1]
-
-
-def _in_restapi(tag: str) -> bool:
-    return not tag.startswith("{") or tag.startswith(f"{{{NAMESPACE}}}")
 
 
 def _is_boolean(node: etree._Element, attribute: str, booleans: frozenset[str]) -> bool:

@@ -101,8 +101,11 @@ class SchemaError:
         location: JSON pointer (JSON) or XPath (XML) of the offending value.
         message: the validator's message.
         keyword: the JSON Schema keyword or XSD rule that failed, when known.
+        unexpected: for an undocumented-property error, the names of the properties, as the
+            validator found them (never parsed back out of the message).
     """
 
     location: str
     message: str
     keyword: str = ""
+    unexpected: tuple[str, ...] = ()

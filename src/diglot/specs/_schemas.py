@@ -101,6 +101,7 @@ class CompiledSchema:
                 location=to_pointer(error.instance_path),
                 message=error.message,
                 keyword=_keyword(error.schema_path),
+                unexpected=tuple(str(n) for n in getattr(error.kind, "unexpected", None) or ()),
             )
             for error in self._validator.iter_errors(instance)
         ]

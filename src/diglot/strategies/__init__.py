@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from diglot.strategies._cases import explicit_cases, from_operation
+from diglot.strategies._cases import IGNORED_MARKER, explicit_cases, from_operation
 from diglot.strategies._names import Names
 
-__all__ = ["Names", "explicit_cases", "from_operation"]
+__all__ = ["IGNORED_MARKER", "Names", "explicit_cases", "from_operation"]

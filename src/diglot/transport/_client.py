@@ -38,6 +38,15 @@ import httpx
 
 from diglot.errors import TargetUnreachable, UsageError
 from diglot.model import Response
+from diglot.transport._failures import (
+    ConnectionFailure,
+    Failure,
+    NotSent,
+    ProtocolFailure,
+    SizeLimit,
+    TimeLimit,
+    TlsFailure,
+)
 from diglot.transport._network import Clock, PoolTransport, resolve
 from diglot.transport._redact import Redactor
 
@@ -245,58 +254,66 @@ def _cause(error: BaseException) -> BaseException:
 
 def _explain(
     error: BaseException, *, headers_seen: bool, received: int, where: str, limits: Limits
-) -> str:
+) -> Failure:
     """One sentence for a failed request: what happened, at which stage."""
     text = str(error) or type(error).__name__
     stage = f"after {received} bytes of the body" if headers_seen else "before the response headers"
     if isinstance(error, httpcore.ConnectTimeout):
         if "handshake" in text:
-            return f"the TLS handshake with {where} did not finish within the time limit"
-        return f"connecting to {where} did not succeed within the time limit ({text})"
+            return TimeLimit(f"the TLS handshake with {where} did not finish within the time limit")
+        return TimeLimit(f"connecting to {where} did not succeed within the time limit ({text})")
     if isinstance(error, httpcore.TimeoutException):
         # per-read timeouts equal the total limit, and the deadline clamps them: either way
         # the request's time ran out
         if headers_seen:
-            return (
+            return TimeLimit(
                 f"the body did not finish within the time limit of {limits.timeout:g} s "
                 f"({received} bytes received); the request was abandoned"
             )
-        return (
+        return TimeLimit(
             f"no complete response headers within the time limit of {limits.timeout:g} s; "
             "the request was abandoned"
         )
     if isinstance(error, httpcore.ConnectError):
         cause = _cause(error)
         if isinstance(cause, ssl.SSLCertVerificationError):
-            return f"the TLS certificate of {where} is not trusted ({cause.verify_message})"
+            return TlsFailure(
+                f"the TLS certificate of {where} is not trusted ({cause.verify_message})"
+            )
         if isinstance(cause, ssl.SSLError):
-            return f"the TLS handshake with {where} failed ({cause.reason or cause})"
+            return TlsFailure(f"the TLS handshake with {where} failed ({cause.reason or cause})")
         if isinstance(cause, ConnectionRefusedError) or getattr(cause, "errno", None) == (
             errno.ECONNREFUSED
         ):
-            return f"the connection to {where} was refused (nothing listens there)"
-        return f"cannot connect to {where} ({text})"
+            return ConnectionFailure(
+                f"the connection to {where} was refused (nothing listens there)"
+            )
+        return ConnectionFailure(f"cannot connect to {where} ({text})")
     if isinstance(error, httpcore.RemoteProtocolError):
         if "without sending a response" in text or "Server disconnected" in text:
-            return "the server closed the connection without sending a response (empty reply)"
+            return ProtocolFailure(
+                "the server closed the connection without sending a response (empty reply)"
+            )
         if "Receive buffer too long" in text:
-            return (
+            return SizeLimit(
                 f"the response headers are larger than {_H11_HEADER_BUFFER // 1024} KiB "
                 f"(limit {limits.max_header_bytes} bytes); they were not read"
             )
         if "status line" in text:
-            return f"the status line is malformed ({text})"
+            return ProtocolFailure(f"the status line is malformed ({text})")
         if "incomplete" in text or "peer closed" in text:
-            return f"the connection closed before the body was complete ({text}, {stage})"
-        return f"the response is not valid HTTP/1.1 ({text}, {stage})"
+            return ConnectionFailure(
+                f"the connection closed before the body was complete ({text}, {stage})"
+            )
+        return ProtocolFailure(f"the response is not valid HTTP/1.1 ({text}, {stage})")
     if isinstance(error, httpcore.ReadError | httpcore.WriteError | ConnectionError):
         cause = _cause(error)
         if isinstance(cause, ConnectionResetError) or "reset" in text.lower():
-            return f"the connection was reset by the server {stage}"
-        return f"the connection broke {stage} ({text})"
+            return ConnectionFailure(f"the connection was reset by the server {stage}")
+        return ConnectionFailure(f"the connection broke {stage} ({text})")
     if isinstance(error, httpx.InvalidURL | httpx.UnsupportedProtocol):
-        return f"the request URL is not usable ({text})"
-    return f"the request failed unexpectedly {stage}: {type(error).__name__}: {text}"
+        return NotSent(f"the request URL is not usable ({text})")
+    return Failure(f"the request failed unexpectedly {stage}: {type(error).__name__}: {text}")
 
 
 class _NoCookies(CookieJar):
@@ -391,7 +408,7 @@ class Transport:
         """Close the kept-alive connections."""
         self._client.close()
 
-    def send(self, request: Request) -> tuple[Response | None, str | None]:
+    def send(self, request: Request) -> tuple[Response | None, Failure | None]:
         """Send one request; retry it on 429/503 as the server asks.
 
         Args:
@@ -406,13 +423,15 @@ class Transport:
         try:
             if _origin(request.url) != self._origin:
                 self.stats.failures += 1
-                return None, self.redactor.text(
-                    f"not sent: {request.url[:200]} is outside the target "
-                    f"{scheme}://{host}:{port}, and diglot only talks to the target"
+                return None, NotSent(
+                    self.redactor.text(
+                        f"not sent: {request.url[:200]} is outside the target "
+                        f"{scheme}://{host}:{port}, and diglot only talks to the target"
+                    )
                 )
         except ValueError as error:
             self.stats.failures += 1
-            return None, self.redactor.text(f"not sent: {error}")[:_MAX_SENTENCE]
+            return None, NotSent(self.redactor.text(f"not sent: {error}")[:_MAX_SENTENCE])
         headers = dict(request.headers)
         if request.authenticated and self._token:
             headers["Authorization"] = f"Bearer {self._token}"
@@ -446,7 +465,7 @@ class Transport:
 
     def _send_once(
         self, request: Request, headers: dict[str, str], where: str
-    ) -> tuple[Response | None, str | None]:
+    ) -> tuple[Response | None, Failure | None]:
         limits = self.limits
         self.stats.requests += 1
         headers_seen = False
@@ -462,7 +481,7 @@ class Transport:
             try:
                 problem = self._header_problem(raw.headers.raw)
                 if problem:
-                    return None, problem
+                    return None, SizeLimit(problem)
                 inflater = _inflater(raw.headers.get("content-encoding", ""))
                 keep = limits.max_body + _MARGIN
                 parts: list[bytes] = []
@@ -482,12 +501,12 @@ class Transport:
             finally:
                 raw.close()
         except _Unreadable as error:
-            return None, self.redactor.text(str(error))[:_MAX_SENTENCE]
+            return None, ProtocolFailure(self.redactor.text(str(error))[:_MAX_SENTENCE])
         except Exception as error:  # anything the server can provoke becomes a sentence
             sentence = _explain(
                 error, headers_seen=headers_seen, received=received, where=where, limits=limits
             )
-            return None, self.redactor.text(sentence)[:_MAX_SENTENCE]
+            return None, type(sentence)(self.redactor.text(sentence)[:_MAX_SENTENCE])
         finally:
             self._clock.stop()
         body = b"".join(parts)

@@ -1,0 +1,179 @@
+"""The session of one run: it sends, judges, records, and is what checks see of the run.
+
+``Session`` implements ``diglot.contracts.RunContext``: the multi-exchange checks drive their
+own requests through it, and every answer is judged by every single-exchange check and
+recorded in the run's results, one row per operation × content type × check.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from diglot.contracts import CHECKS, MULTI_CHECKS, Observation, run_single_checks
+from diglot.engine._options import RunOptions
+from diglot.engine._results import CheckResult, RunResult
+from diglot.model import Case, Exchange, Finding, Request, Severity
+from diglot.specs import Spec
+from diglot.strategies import Names
+from diglot.transport import Transport
+from diglot.transport._failures import TimeLimit
+
+MEDIA = {"json": "application/json", "xml": "application/xml"}
+
+
+class BudgetExhausted(Exception):
+    """The run's request budget (``--max-requests``) is spent."""
+
+
+GIVE_UP_AFTER = 3
+"""Requests in a row of one operation × content type that hit the time limit before diglot
+stops sending to it: a target that never answers costs a few timeouts, not one per case."""
+
+
+class GaveUp(Exception):
+    """The operation × content type being exercised stopped answering in time."""
+
+
+@dataclass
+class Session:
+    config: RunOptions
+    spec: Spec
+    transport: Transport
+    base_url: str
+    account_id: str
+    seed: int
+    names: Names
+    result: RunResult
+    table: dict[tuple[str, str, str], CheckResult] = field(default_factory=dict)
+    sent: int = 0
+    timeouts: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Requests in a row that hit the time limit, per operation × content type."""
+    abandoned: set[tuple[str, str]] = field(default_factory=set)
+    latest_violation: Finding | None = None
+    """The first violation recorded since it was last reset (drives hypothesis shrinking)."""
+
+    # -- sending ----------------------------------------------------------------------------
+    def request_for(self, case: Case) -> Request:
+        operation = self.spec.operation(case.operation)
+        path = operation.path
+        for name, value in case.path_parameters.items():
+            path = path.replace("{" + name + "}", value)
+        url = self.base_url.rstrip("/") + path
+        if case.query:
+            url += "?" + urlencode(dict(case.query))
+        headers = {"Accept": MEDIA[case.content_type]}
+        body = b""
+        if case.raw_body is not None:
+            body = case.raw_body
+        elif case.body_format is not None and operation.request_body is not None:
+            if case.body_format == "xml":
+                assert isinstance(case.body, dict)
+                body = self.spec.codec.encode(operation.request_body.xml_root, case.body)
+            else:
+                body = json.dumps(case.body, ensure_ascii=False).encode("utf-8")
+            headers["Content-Type"] = MEDIA[case.body_format]
+        headers.update(case.headers)
+        return Request(
+            operation.method, url, headers, body, authenticated=self.config.token is not None
+        )
+
+    def exchange(self, case: Case, request: Request | None = None) -> Exchange:
+        """Send a case (or an explicit request for it) and give back the exchange."""
+        return self._send(case, request or self.request_for(case))
+
+    def send(self, case: Case, request: Request | None = None) -> Observation:
+        """Send, judge with every single-exchange check, record (``RunContext.send``)."""
+        return self.observe(self.exchange(case, request))
+
+    def fetch(self, case: Case) -> Observation:
+        """Send and judge nothing (``RunContext.fetch``)."""
+        return Observation(self.spec, self.exchange(case), seed=self.seed)
+
+    def _send(self, case: Case, request: Request) -> Exchange:
+        limit = self.config.max_requests
+        if limit is not None and self.sent >= limit:
+            raise BudgetExhausted
+        key = (case.operation, case.content_type)
+        if key in self.abandoned:
+            raise GaveUp
+        self.sent += 1
+        response, failure = self.transport.send(request)
+        if response is None and isinstance(failure, TimeLimit):
+            self.timeouts[key] = self.timeouts.get(key, 0) + 1
+            if self.timeouts[key] >= GIVE_UP_AFTER:
+                self.abandoned.add(key)
+                self.result.errors.append(
+                    f"{case.operation} [{case.content_type}]: {GIVE_UP_AFTER} requests in a row "
+                    f"hit the time limit ({self.config.timeout:g} s); diglot stopped sending "
+                    "to it, and its checks after that point did not run"
+                )
+        else:
+            self.timeouts[key] = 0
+        return Exchange(case, request, response, failure)
+
+    # -- judging ----------------------------------------------------------------------------
+    def row(self, operation: str, content_type: str, check_id: str) -> CheckResult:
+        key = (operation, content_type, check_id)
+        row = self.table.get(key)
+        if row is None:
+            info = CHECKS[check_id]
+            row = CheckResult(operation, content_type, check_id, info.family, info.description)
+            self.table[key] = row
+        return row
+
+    def observe(self, exchange: Exchange) -> Observation:
+        """Judge one exchange with every single-exchange check and record the findings."""
+        obs = Observation(self.spec, exchange, seed=self.seed)
+        case = exchange.case
+        for info, applied in run_single_checks(obs):
+            if applied:
+                self.row(case.operation, case.content_type, info.id).exchanges += 1
+        for multi in MULTI_CHECKS:
+            multi.after_response(obs, self)
+        self.record(obs)
+        return obs
+
+    def record(self, obs: Observation) -> None:
+        for finding in obs.findings:
+            if finding.severity is Severity.VIOLATION and self.latest_violation is None:
+                self.latest_violation = finding
+            self.row(finding.operation, finding.content_type, finding.check).add(finding)
+        obs.findings.clear()
+        case = obs.case
+        for check_id, reason in obs.no_evidence:
+            self.row(case.operation, case.content_type, check_id).no_evidence(reason)
+        obs.no_evidence.clear()
+
+    def judged(self, obs: Observation, check_id: str) -> None:
+        """Count one judgement of a multi-exchange check, then record its findings."""
+        self.count(obs.case.operation, obs.case.content_type, check_id)
+        self.record(obs)
+
+    def count(self, operation: str, content_type: str, check_id: str) -> None:
+        self.row(operation, content_type, check_id).exchanges += 1
+
+    def skip(self, operation: str, content_type: str, check_id: str, reason: str) -> None:
+        self.row(operation, content_type, check_id).skip_reason = reason
+
+    # -- what checks see of the options (RunContext) -------------------------------------
+    @property
+    def max_examples(self) -> int:
+        return self.config.max_examples
+
+    @property
+    def content_types(self) -> tuple[str, ...]:
+        return self.config.content_types
+
+    @property
+    def stateful(self) -> bool:
+        return self.config.stateful
+
+    @property
+    def read_only(self) -> bool:
+        return self.config.read_only
+
+    @property
+    def authenticated(self) -> bool:
+        return self.config.token is not None
