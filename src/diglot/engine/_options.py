@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from diglot.engine._rules import Rules
 from diglot.errors import UsageError
 from diglot.model import JSONValue
 
@@ -127,6 +128,7 @@ def option(
     return field(default=default, metadata=meta)
 
 
+_CONFIG = "configuration, checks and baseline"
 _TARGET, _SCOPE, _GEN, _MANNERS, _LIMITS, _OUT, _EMBEDDED, _EXT = (
     "target",
     "scope",
@@ -284,6 +286,60 @@ class RunOptions:
         parse=Path,
         metavar="FILE",
     )
+    config: Path | None = option(
+        None,
+        "the configuration file (default: diglot.toml, else [tool.diglot] in pyproject.toml, "
+        "from the current directory upwards); flags override it",
+        group=_CONFIG,
+        parse=Path,
+        metavar="FILE",
+        record=False,
+    )
+    checks: tuple[str, ...] = option(
+        (),
+        "comma-separated check ids or families to run (default: all), e.g. schema,protocol.status",
+        group=_CONFIG,
+        parse=_csv,
+        metavar="IDS",
+    )
+    exclude_checks: tuple[str, ...] = option(
+        (),
+        "comma-separated check ids or families not to run: their rows are skipped, 'disabled "
+        "by configuration'",
+        group=_CONFIG,
+        parse=_csv,
+        metavar="IDS",
+    )
+    baseline: Path | None = option(
+        None,
+        "a baseline of accepted findings: those in it are 'known' and fail nothing; those gone "
+        "are 'fixed'",
+        group=_CONFIG,
+        parse=Path,
+        metavar="FILE",
+    )
+    baseline_update: bool = option(
+        False, "write this run's findings to --baseline (the run then fails nothing)", group=_CONFIG
+    )
+    rules: Rules = option(
+        Rules(),
+        "per-operation and per-check settings ([operations.*] and [checks.*] of the file)",
+        group=_CONFIG,
+        cli=False,
+        plugin=False,
+        record=False,
+    )
+    sources: tuple[tuple[str, str], ...] = option(
+        (),
+        "where each option's value came from: default, file, flag, ini or env",
+        group=_CONFIG,
+        cli=False,
+        plugin=False,
+        record=False,
+    )
+    config_file: Path | None = option(
+        None, "the configuration file read", group=_CONFIG, cli=False, plugin=False, record=False
+    )
     token: str | None = option(
         None,
         "the bearer token (DIGLOT_TOKEN); never printed or written",
@@ -326,6 +382,8 @@ class RunOptions:
                 )
         if (self.spec is None) != (self.xsd is None):
             raise UsageError("--spec and --xsd go together: give the OpenAPI document and its XSD")
+        if self.baseline_update and self.baseline is None:
+            raise UsageError("--baseline-update needs --baseline FILE: the file to write")
         if self.shard is not None:
             index, count = self.shard
             if count < 1 or not 0 <= index < count:
@@ -344,6 +402,9 @@ class RunOptions:
                 out[spec.name] = _json(getattr(self, spec.name))
         out["shard"] = f"{self.shard[0]}/{self.shard[1]}" if self.shard else None
         out["authenticated"] = self.token is not None
+        out["config_file"] = None if self.config_file is None else str(self.config_file)
+        out["sources"] = {name: source for name, source in self.sources}
+        out["rules"] = _json_tree(self.rules.record())
         return out
 
 
@@ -355,6 +416,12 @@ def _json(value: object) -> JSONValue:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return str(value)
+
+
+def _json_tree(value: object) -> JSONValue:
+    if isinstance(value, dict):
+        return {str(key): _json_tree(item) for key, item in value.items()}
+    return _json(value)
 
 
 def _table() -> tuple[Option, ...]:
