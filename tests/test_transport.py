@@ -455,16 +455,23 @@ def test_503_is_retried_with_backoff_until_max_retries_then_returned(serve: Serv
     assert transport.stats.waited == pytest.approx(0.02)  # two backoffs, each capped
 
 
-def test_long_waits_are_capped_by_max_wait(serve: Serve) -> None:
+def test_a_wait_longer_than_max_wait_stops_the_sending(serve: Serve) -> None:
     server = serve(
         raw_response(status="429 Too Many Requests", headers=[("Retry-After", "3600")]),
         raw_response(),
     )
     with transport_for(server, max_wait=0.05) as transport:
         response, _ = transport.send(get(server))
-    assert response is not None
-    assert response.status == 200
-    assert transport.stats.waited == pytest.approx(0.05)
+        assert response is not None
+        assert response.status == 429  # returned as it came: not waited for, not repeated
+        assert transport.stats.waited == 0
+        assert transport.stopped is not None
+        assert "3600 s" in transport.stopped
+        again, failure = transport.send(get(server))
+    assert again is None
+    assert failure is not None
+    assert failure.kind == "throttled"
+    assert len(server.requests) == 1
 
 
 def test_other_statuses_are_never_retried(serve: Serve) -> None:

@@ -13,8 +13,13 @@ headers...). Its guarantees:
   origin (a ``nextUri`` pointing elsewhere) is refused, so the token only goes to the target;
 - the bearer token is added on the wire only, and response bodies and header values are
   scrubbed of it (``Redactor``) before anything else sees them;
-- staging manners: 429 and 503 are retried after ``Retry-After``, DocuSign's budget headers
-  or an exponential backoff (each wait capped by ``max_wait``), and ``rate_limit`` spaces
+- staging manners: a throttled answer (DocuSign's 400 ``HOURLY_``/``BURST_APIINVOCATION_
+  LIMIT_EXCEEDED``, 429, 503 with ``Retry-After``) is waited out when the wait it asks for is
+  at most ``max_wait``, and otherwise ends the sending (``stopped``; every later ``send``
+  returns a ``Throttled`` failure without sending); only what is safe to repeat is repeated
+  (a GET; a POST only when the server certainly did not process it: 429 or DocuSign's throttle,
+  never 503); ``max_requests`` counts requests on the wire, retries included; the account's
+  ``X-RateLimit-Remaining`` is kept above ``rate_limit_margin``; ``rate_limit`` spaces
   requests.
 """
 
@@ -22,6 +27,8 @@ from __future__ import annotations
 
 import email.utils
 import errno
+import json
+import re
 import socket
 import ssl
 import threading
@@ -44,6 +51,7 @@ from diglot.transport._failures import (
     NotSent,
     ProtocolFailure,
     SizeLimit,
+    Throttled,
     TimeLimit,
     TlsFailure,
 )
@@ -71,6 +79,12 @@ _BURST_WINDOW = 30.0
 _H11_HEADER_BUFFER = 100 * 1024
 _MAX_SENTENCE = 300
 _RETRIED = frozenset({429, 503})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+THROTTLING_CODES = frozenset(
+    {"HOURLY_APIINVOCATION_LIMIT_EXCEEDED", "BURST_APIINVOCATION_LIMIT_EXCEEDED"}
+)
+"""The errorCodes DocuSign throttles with, on HTTP 400, before processing the request."""
+_XML_ERROR_CODE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?errorCode>\s*([A-Z_]+)\s*</")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +128,16 @@ class TransportStats:
         retries: requests repeated after a 429 or 503.
         waited: seconds spent waiting (retry delays and rate limiting).
         failures: requests that ended without a response.
+        throttled: answers that were throttling (429, 503 with Retry-After, DocuSign's 400).
+        remaining: the account's ``X-RateLimit-Remaining`` as last seen, or None.
     """
 
     requests: int = 0
     retries: int = 0
     waited: float = 0.0
     failures: int = 0
+    throttled: int = 0
+    remaining: int | None = None
 
 
 # --- bodies --------------------------------------------------------------------------------
@@ -230,6 +248,42 @@ def retry_delay(headers: Mapping[str, str], attempt: int, *, now: float | None =
     return float(_BACKOFF_BASE * 2**attempt)
 
 
+def throttling(status: int, headers: Mapping[str, str], body: bytes) -> str | None:
+    """Why an answer is throttling, or None: the server refused to serve the request *now*.
+
+    DocuSign throttles with HTTP 400 and ``errorCode`` ``HOURLY_APIINVOCATION_LIMIT_EXCEEDED``
+    or ``BURST_APIINVOCATION_LIMIT_EXCEEDED`` (in JSON or XML); others with 429, or 503 with
+    ``Retry-After``.
+
+    Example:
+        >>> throttling(429, {}, b"")
+        '429 Too Many Requests'
+    """
+    if status == 429:
+        return "429 Too Many Requests"
+    if status == 503 and "retry-after" in headers:
+        return "503 with Retry-After"
+    if status == 400 and b"APIINVOCATION_LIMIT_EXCEEDED" in body:
+        code: object = None
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            match = _XML_ERROR_CODE.search(body)
+            code = match.group(1).decode("ascii") if match else None
+        else:
+            code = data.get("errorCode") if isinstance(data, dict) else None
+        if code in THROTTLING_CODES:
+            return f"400 {code}"
+    return None
+
+
+def _int_header(headers: Mapping[str, str], name: str) -> int | None:
+    try:
+        return int(headers.get(name, "").strip())
+    except ValueError:
+        return None
+
+
 # --- failures ------------------------------------------------------------------------------
 
 
@@ -336,13 +390,19 @@ class Transport:
         limits: time, body and header bounds per request.
         rate_limit: most requests per second (retries included); None for no cap.
         max_retries: how many times a 429 or 503 answer is retried before it is returned.
-        max_wait: the longest single wait before a retry, in seconds.
+        max_wait: the longest single wait, in seconds: a throttled answer that asks for a
+            longer one (or whose reset is further away) stops the sending instead.
+        max_requests: requests put on the wire at most, retries included; None for no cap.
+        rate_limit_margin: keep the account's ``X-RateLimit-Remaining`` above this many
+            calls: at the margin, wait for ``X-RateLimit-Reset`` (within ``max_wait``) or stop.
         user_agent: the ``User-Agent`` header.
         verify: TLS verification: True, False, a CA bundle path or an ``ssl.SSLContext``.
 
     Attributes:
         redactor: scrubs the token (in any encoding) from bytes and text.
         stats: counters of requests, retries and waiting.
+        stopped: why the transport stopped sending (throttled beyond ``max_wait``), or None;
+            once set, ``send`` sends nothing and returns a ``Throttled`` failure.
 
     Example:
         >>> with Transport("http://127.0.0.1:8000/restapi", token="t0k3n-abc") as transport:
@@ -358,6 +418,8 @@ class Transport:
         rate_limit: float | None = None,
         max_retries: int = 3,
         max_wait: float = 30.0,
+        max_requests: int | None = None,
+        rate_limit_margin: int = 0,
         user_agent: str = DEFAULT_USER_AGENT,
         verify: ssl.SSLContext | str | bool = True,
     ) -> None:
@@ -373,6 +435,11 @@ class Transport:
         self.limits = limits
         self.max_retries = max_retries
         self.max_wait = max_wait
+        self.max_requests = max_requests
+        self.rate_limit_margin = rate_limit_margin
+        self.stopped: str | None = None
+        self._not_before = 0.0
+        """``time.monotonic()`` before which nothing is sent (a 503's Retry-After, a reset)."""
         # JSON may escape "/" as "\/" (PHP does by default): that spelling is a secret too.
         self.redactor = Redactor([token, token.replace("/", "\\/") if token else None])
         self.stats = TransportStats()
@@ -408,8 +475,18 @@ class Transport:
         """Close the kept-alive connections."""
         self._client.close()
 
+    @property
+    def spent(self) -> bool:
+        """Whether ``max_requests`` requests are on the wire already."""
+        return self.max_requests is not None and self.stats.requests >= self.max_requests
+
     def send(self, request: Request) -> tuple[Response | None, Failure | None]:
-        """Send one request; retry it on 429/503 as the server asks.
+        """Send one request; wait out throttling and retry what is safe to repeat.
+
+        A throttled answer that asks for a wait within ``max_wait`` is waited out and the
+        request repeated when that is safe (a GET; a POST on 429 or DocuSign's throttle, which
+        refuse before processing, never on 503); plain 503s of a GET are retried with backoff.
+        A longer wait sets ``stopped`` and the throttled answer is returned.
 
         Args:
             request: the request, with an absolute URL at the target's origin.
@@ -418,6 +495,8 @@ class Transport:
             ``(response, None)``, or ``(None, sentence)`` when no usable response came:
             the sentence says what went wrong and never holds the token.
         """
+        if self.stopped is not None:
+            return None, Throttled(f"not sent: {self.stopped}")
         scheme, host, port = self._origin
         where = f"{host}:{port}"
         try:
@@ -442,17 +521,75 @@ class Transport:
             if response is None:
                 self.stats.failures += 1
                 return None, failure
-            if response.status not in _RETRIED or attempt >= self.max_retries:
+            if self._note_budget(response.headers):
+                return response, None  # the account's budget is at the margin: stop here
+            throttled = throttling(response.status, response.headers, response.body)
+            if throttled is None and response.status not in _RETRIED:
                 return response, None
-            self._wait(min(self.max_wait, retry_delay(response.headers, attempt)))
+            delay = retry_delay(response.headers, attempt)
+            if throttled is not None:
+                self.stats.throttled += 1
+                if delay > self.max_wait:
+                    self.stopped = (
+                        f"the target throttles ({throttled}) and asks for a wait of "
+                        f"{delay:.0f} s, longer than --max-wait {self.max_wait:g} s"
+                    )
+                    return response, None
+            # a POST answered 503 may have been processed: never repeated, but the next
+            # request waits as asked
+            safe = request.method.upper() in _SAFE_METHODS or response.status != 503
+            if not safe:
+                if throttled is not None:
+                    self._hold(delay)
+                return response, None
+            if attempt >= self.max_retries or self.spent:
+                if throttled is not None and not self.spent:
+                    self.stopped = (
+                        f"the target still throttles ({throttled}) after {attempt} retries"
+                    )
+                return response, None
+            self._wait(min(self.max_wait, delay))
             attempt += 1
             self.stats.retries += 1
 
+    def _note_budget(self, headers: Mapping[str, str]) -> bool:
+        """Keep the account's hourly budget above the margin: wait for its reset, or stop.
+
+        Returns:
+            True when the sending stops here (``stopped`` says why).
+        """
+        remaining = _int_header(headers, "x-ratelimit-remaining")
+        if remaining is None:
+            return False
+        self.stats.remaining = remaining
+        if remaining > self.rate_limit_margin:
+            return False
+        reset = _int_header(headers, "x-ratelimit-reset")
+        wait = max(0.0, reset - time.time()) if reset is not None else None
+        if wait is None or wait > self.max_wait:
+            when = f"resets in {wait:.0f} s" if wait is not None else "gives no reset time"
+            self.stopped = (
+                f"the account's API budget is down to {remaining} calls "
+                f"(X-RateLimit-Remaining; --rate-limit-margin {self.rate_limit_margin}) and "
+                f"{when}, later than --max-wait {self.max_wait:g} s allows"
+            )
+            return True
+        self._hold(wait)
+        return False
+
+    def _hold(self, seconds: float) -> None:
+        """Send nothing for ``seconds`` (at most ``max_wait``) from now."""
+        until = time.monotonic() + min(seconds, self.max_wait)
+        self._not_before = max(self._not_before, until)
+
     def _pace(self) -> None:
-        if not self._interval:
-            return
         with self._pace_lock:
             now = time.monotonic()
+            if self._not_before > now:
+                self._wait(self._not_before - now)
+                now = time.monotonic()
+            if not self._interval:
+                return
             if self._next_slot > now:
                 self._wait(self._next_slot - now)
                 now = self._next_slot

@@ -14,7 +14,9 @@ The tree::
     ├── TlsFailure          an untrusted certificate or a failed handshake
     ├── ProtocolFailure     not HTTP/1.1, an empty reply, a malformed status line, a body
     │                       that cannot be decoded
-    └── NotSent             the request never left: outside the target, an unusable URL
+    ├── NotSent             the request never left: outside the target, an unusable URL
+    └── Throttled           not sent either: the target throttles and the wait it asks for
+                            is longer than the user allows (``--max-wait``)
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ class NotSent(Failure):
     __slots__ = ()
 
 
+class Throttled(NotSent):
+    __slots__ = ()
+
+
 _KINDS: dict[type[Failure], str] = {
     Failure: "failure",
     TimeLimit: "time limit",
@@ -63,4 +69,5 @@ _KINDS: dict[type[Failure], str] = {
     TlsFailure: "TLS",
     ProtocolFailure: "protocol",
     NotSent: "not sent",
+    Throttled: "throttled",
 }
