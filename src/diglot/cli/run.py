@@ -28,7 +28,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
             group.add_argument(
                 spec.cli_flag,
                 dest=spec.name,
-                action="store_false" if spec.default else "store_true",
+                action=_GivenConst,
+                nargs=0,
+                const=not spec.default,
+                default=spec.default,
                 help=spec.help,
             )
             continue
@@ -38,6 +41,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
             spec.cli_flag,
             dest=spec.name,
             type=_argument_type(spec.parse),
+            action=_Given,
             default=default,
             metavar=spec.metavar,
             help=spec.help + shown,
@@ -46,10 +50,37 @@ def configure(parser: argparse.ArgumentParser) -> None:
             group.add_argument(
                 "--no-reports",
                 dest="report_dir",
-                action="store_const",
+                action=_GivenConst,
+                nargs=0,
                 const=None,
                 help="write no report files",
             )
+
+
+class _Given(argparse.Action):
+    """Store the value and remember that it was given (flags override the config file)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        given = getattr(namespace, "given_flags", None) or set()
+        namespace.given_flags = given | {self.dest}
+
+
+class _GivenConst(_Given):
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        super().__call__(parser, namespace, self.const, option_string)
 
 
 def _shown(value: object) -> str:
@@ -70,26 +101,39 @@ def _argument_type(parse: Callable[[str], Any]) -> Callable[[str], Any]:
 
 
 def options_from(args: argparse.Namespace) -> RunOptions:
-    """The run's options from parsed flags, and the token from the environment."""
+    """The run's options: the flags given, over the config file, over the table's defaults
+    (``diglot run``'s own where they differ); the token from the environment."""
     from diglot.engine import OPTIONS, RunOptions
+    from diglot.engine._config import resolve
 
-    values = {spec.name: getattr(args, spec.name) for spec in OPTIONS if spec.cli}
-    return RunOptions(**values, token=RunOptions.token_from_environment())
+    given = getattr(args, "given_flags", None) or set()
+    values = {spec.name: getattr(args, spec.name) for spec in OPTIONS if spec.name in given}
+    defaults = {
+        spec.name: spec.cli_default
+        for spec in OPTIONS
+        if spec.cli and spec.name not in given and spec.cli_default != spec.default
+    }
+    return resolve(
+        values,
+        defaults=defaults,
+        config=getattr(args, "config", None),
+        token=RunOptions.token_from_environment(),
+    )
 
 
 def execute(args: argparse.Namespace) -> int:
     from diglot.cli._console import Console
     from diglot.engine import Finished, Progress, iter_run
 
-    if args.fault is not None:
+    config = options_from(args)
+    if config.fault is not None:
         from diglot.server import get_fault
 
-        get_fault(args.fault)  # UsageError with close matches when unknown
-    if args.variant is not None:
+        get_fault(config.fault)  # UsageError with close matches when unknown
+    if config.variant is not None:
         from diglot.server import get_variant
 
-        get_variant(args.variant)
-    config = options_from(args)
+        get_variant(config.variant)
     console = Console(secrets=[config.token])
     console.start(config)
     result = None

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from diglot.contracts import CHECKS, MULTI_CHECKS, load_checks
+from diglot.engine._config import check_rules
 from diglot.engine._options import RunOptions
 from diglot.engine._results import CheckResult, RunResult
 from diglot.engine._session import GIVE_UP_AFTER, BudgetExhausted, GaveUp, Session
@@ -87,6 +88,7 @@ def iter_run(config: RunOptions) -> Iterator[Event]:
     load_checks(config.checks_modules)
     spec = load_spec(config.spec, config.xsd)
     operations = select_operations(spec, config.operations)
+    check_rules(config, spec)
     with contextlib.ExitStack() as stack:
         base_url, account_id = _target(config, stack)
         transport = stack.enter_context(
@@ -197,6 +199,11 @@ def _operation_phases(session: Session, operation: Operation, content_type: str)
                     op_id, content_type, check_id
                 ).skip_reason = "--read-only: only GET requests are sent"
         return
+    if config.rules.operation(op_id).skip:
+        for check_id, info in CHECKS.items():
+            if info.applies_to(op_id):
+                session.skip(op_id, content_type, check_id, f"[operations.{op_id}] skip = true")
+        return
     _phase(_generated, session, operation, content_type)
     yield Progress(op_id, content_type, "generated", session.sent)
     for multi in MULTI_CHECKS:
@@ -234,7 +241,8 @@ def _generated(session: Session, operation: Operation, content_type: str) -> Non
         account_id=session.account_id,
         names=session.names,
     )
-    remaining = session.config.max_examples
+    own = session.config.rules.operation(operation.operation_id).max_examples
+    remaining = own or session.config.max_examples
     batch = 0
     while remaining > 0:
         size = min(remaining, EXAMPLES_PER_BATCH)

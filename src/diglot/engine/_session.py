@@ -7,6 +7,7 @@ recorded in the run's results, one row per operation × content type × check.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -14,6 +15,7 @@ from urllib.parse import urlencode
 from diglot.contracts import CHECKS, MULTI_CHECKS, Observation, run_single_checks
 from diglot.engine._options import RunOptions
 from diglot.engine._results import CheckResult, RunResult
+from diglot.engine._rules import DISABLED, selected
 from diglot.model import Case, Exchange, Finding, Request, Severity
 from diglot.specs import Spec
 from diglot.strategies import Names
@@ -120,8 +122,27 @@ class Session:
         if row is None:
             info = CHECKS[check_id]
             row = CheckResult(operation, content_type, check_id, info.family, info.description)
+            if not self.enabled(check_id, operation):
+                row.skip_reason = DISABLED
             self.table[key] = row
         return row
+
+    def enabled(self, check_id: str, operation: str) -> bool:
+        """Whether ``--checks`` / ``--exclude-checks`` and the file's sections let it run."""
+        config = self.config
+        if not selected(check_id, config.checks, config.exclude_checks):
+            return False
+        return config.rules.check(check_id, operation).enabled is not False
+
+    def configured(self, finding: Finding) -> Finding | None:
+        """The finding as the configuration wants it: None if its check is off, else with
+        the configured severity (``[checks."id"] severity = "warning"``)."""
+        if not self.enabled(finding.check, finding.operation):
+            return None
+        severity = self.config.rules.check(finding.check, finding.operation).severity
+        if severity is None or severity is finding.severity:
+            return finding
+        return dataclasses.replace(finding, severity=severity)
 
     def observe(self, exchange: Exchange) -> Observation:
         """Judge one exchange with every single-exchange check and record the findings."""
@@ -136,7 +157,10 @@ class Session:
         return obs
 
     def record(self, obs: Observation) -> None:
-        for finding in obs.findings:
+        for found in obs.findings:
+            finding = self.configured(found)
+            if finding is None:
+                continue
             if finding.severity is Severity.VIOLATION and self.latest_violation is None:
                 self.latest_violation = finding
             self.row(finding.operation, finding.content_type, finding.check).add(finding)
@@ -155,7 +179,9 @@ class Session:
         self.row(operation, content_type, check_id).exchanges += 1
 
     def skip(self, operation: str, content_type: str, check_id: str, reason: str) -> None:
-        self.row(operation, content_type, check_id).skip_reason = reason
+        row = self.row(operation, content_type, check_id)
+        if row.skip_reason != DISABLED:
+            row.skip_reason = reason
 
     # -- what checks see of the options (RunContext) -------------------------------------
     @property
