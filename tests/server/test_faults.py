@@ -345,6 +345,56 @@ def xml_drops_users(client: httpx.Client) -> None:
     assert first_page(client, count="1")["groups"][0]["users"]
 
 
+# -- issue 13: deeper oracles ------------------------------------------------------------------
+
+
+def search_text_suffix_only(client: httpx.Client) -> None:
+    assert first_page(client, search_text="ources")["totalSetSize"] == "1"  # Human Resources
+    assert first_page(client, search_text="Resour")["totalSetSize"] == "0"
+
+
+def links_drop_search(client: httpx.Client) -> None:
+    link = first_page(client, search_text="e", count="1")["nextUri"]
+    assert link is not None
+    assert "search_text" not in link
+
+
+def past_end_total_zero(client: httpx.Client) -> None:
+    assert int(first_page(client, count="2")["totalSetSize"]) >= 14
+    assert first_page(client, start_position="5000", count="2")["totalSetSize"] == "0"
+
+
+def numeric_profile_rejected(client: httpx.Client) -> None:
+    as_number = client.post("/groups", json=GROUPS).json()["groups"][0]
+    assert as_number.get("errorDetails", {}).get("errorCode") == "INVALID_PERMISSION_PROFILE_ID"
+    as_text = {"groups": [{"groupName": "text probe", "permissionProfileId": "1597"}]}
+    assert "errorDetails" not in client.post("/groups", json=as_text).json()["groups"][0]
+
+
+def profile_not_stored(client: httpx.Client) -> None:
+    body = {"groups": [{"groupName": "profile probe", "permissionProfileId": "1597"}]}
+    group = client.post("/groups", json=body).json()["groups"][0]
+    assert "errorDetails" not in group
+    assert "permissionProfileId" not in group
+
+
+def batch_reported_failed(client: httpx.Client) -> None:
+    batch = [
+        {"groupName": "batch probe a"},
+        {"groupName": "batch probe b", "permissionProfileId": "999999"},
+    ]
+    answered = client.post("/groups", json={"groups": batch}).json()["groups"]
+    assert answered[0].get("errorDetails", {}).get("errorCode") == "BATCH_FAILED"
+    listed = first_page(client, search_text="batch probe a")["groups"]
+    assert [g["groupName"] for g in listed][:1] == ["batch probe a"]
+
+
+def user_name_from_email(client: httpx.Client) -> None:
+    users = {"newUsers": [{"userName": "Mail Name", "email": "mail.name@example.com"}]}
+    entry = client.post("/users", json=users).json()["newUsers"][0]
+    assert entry["userName"] == "mail.name@example.com"
+
+
 DEMOS: dict[str, Demo] = {name: globals()[name.replace("-", "_")] for name in FAULTS}
 
 

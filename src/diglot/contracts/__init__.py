@@ -10,7 +10,16 @@ API a user's checks use; ``CHECKS`` lists every registered check.
 
 from __future__ import annotations
 
-from diglot.contracts import equivalence, pagination, persistence, protocol, schema, semantics
+from diglot.contracts import (
+    completeness,
+    equivalence,
+    outcomes,
+    pagination,
+    persistence,
+    protocol,
+    schema,
+    semantics,
+)
 from diglot.contracts._observation import RESTAPI_NS, Observation, pointer, show
 from diglot.contracts._registry import (
     CHECKS,
@@ -34,8 +43,10 @@ __all__ = [
     "MultiCheck",
     "Observation",
     "RunContext",
+    "completeness",
     "equivalence",
     "load_checks",
+    "outcomes",
     "pagination",
     "persistence",
     "pointer",

@@ -408,6 +408,60 @@ def _without_email(entry: Mapping[str, Json], verdict: UserVerdict) -> UserVerdi
     return verdict
 
 
+def _suffix_only(text: str) -> str:
+    """A key under which ``needle in name`` holds only when name ends with needle."""
+    return text + "\uffff"
+
+
+_FILTER_PARAMS = ("search_text=", "group_type=")
+
+
+def _without_filters(link: Json) -> Json:
+    if not isinstance(link, str) or "?" not in link:
+        return link
+    path, _, query = link.partition("?")
+    kept = [p for p in query.split("&") if not p.startswith(_FILTER_PARAMS)]
+    return f"{path}?{'&'.join(kept)}"
+
+
+def _links_without_filters(page: Page, body: Body) -> Body:
+    return {
+        **body,
+        "nextUri": _without_filters(body.get("nextUri")),
+        "previousUri": _without_filters(body.get("previousUri")),
+    }
+
+
+def _past_end_total_zero(page: Page, body: Body) -> Body:
+    if page.start > 0 and not _objects(body.get("groups")):
+        return {**body, "totalSetSize": "0"}
+    return body
+
+
+def _numeric_profile_rejected(entry: Mapping[str, Json], verdict: GroupVerdict) -> GroupVerdict:
+    """A permissionProfileId sent as a JSON number (as the example does) is refused."""
+    raw = entry.get("permissionProfileId")
+    if isinstance(raw, int) and not isinstance(raw, bool) and verdict[1] is not None:
+        details: dict[str, Json] = {
+            "errorCode": "INVALID_PERMISSION_PROFILE_ID",
+            "message": "The permissionProfileId must be a string.",
+        }
+        return {"groupName": entry.get("groupName"), "errorDetails": details}, None
+    return verdict
+
+
+def _batch_reported_failed(answer: Answer) -> Answer:
+    """A create-groups batch with one failing entry reports every entry failed (all stored)."""
+    if answer.shape != "groupInformation" or answer.status != 201:
+        return answer
+    groups = _objects(answer.body.get("groups"))
+    if not any("errorDetails" in g for g in groups):
+        return answer
+    failed = {"errorCode": "BATCH_FAILED", "message": "Another group of the request failed."}
+    groups = [g if "errorDetails" in g else {**g, "errorDetails": dict(failed)} for g in groups]
+    return replace(answer, body={**answer.body, "groups": groups})
+
+
 _S, _P, _G, _M, _E = (
     Family.SCHEMA,
     Family.PROTOCOL,
@@ -692,6 +746,53 @@ _TABLE: tuple[Fault, ...] = (
             _each_group(lambda group: {k: v for k, v in group.items() if k != "users"}),
             fmt="xml",
         ),
+    ),
+    # issue 13: deeper oracles
+    Fault(
+        "search-text-suffix-only",
+        _M,
+        "search_text matches only at the end of group names (a LIKE '%text' bug): groups "
+        "that contain it elsewhere are left out, and totalSetSize counts only the others",
+        search_key=_suffix_only,
+    ),
+    Fault(
+        "links-drop-search",
+        _G,
+        "nextUri and previousUri of a filtered list drop search_text and group_type, so "
+        "following them leaves the search",
+        answer=_list_pages(_links_without_filters),
+    ),
+    Fault(
+        "past-end-total-zero",
+        _G,
+        "a page past the end of the list says totalSetSize 0 (counted from the empty page)",
+        answer=_list_pages(_past_end_total_zero),
+    ),
+    Fault(
+        "numeric-profile-rejected",
+        _M,
+        "create groups refuses a permissionProfileId sent as a JSON number, as the "
+        "documentation's own example sends it (1597), with an entry error",
+        check_group=_numeric_profile_rejected,
+    ),
+    Fault(
+        "profile-not-stored",
+        _M,
+        "create groups accepts a permissionProfileId but stores the group without it",
+        check_group=_stored_group(lambda entry, group: replace(group, profile_id=None)),
+    ),
+    Fault(
+        "batch-reported-failed",
+        _M,
+        "in a create-groups batch with one failing entry, every entry is answered with "
+        "errorDetails, though the others were created",
+        answer=_batch_reported_failed,
+    ),
+    Fault(
+        "user-name-from-email",
+        _M,
+        "create users stores and answers the email address as the new user's userName",
+        check_user=_stored_user(lambda entry, user: replace(user, user_name=str(user.email))),
     ),
 )
 
