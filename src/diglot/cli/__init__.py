@@ -40,7 +40,18 @@ class _Command(Protocol):
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("diglot.cli.run", "run the conformance suite against an implementation"),
-    "check": ("diglot.cli.check", "check recorded responses (files) against the contract"),
+    "check": (
+        "diglot.cli.check",
+        "check recorded responses (files, or every exchange of a HAR) against the contract",
+    ),
+    "replay": (
+        "diglot.cli.replay",
+        "send a recorded run's requests again and judge the answers with today's checks",
+    ),
+    "proxy": (
+        "diglot.cli.proxy",
+        "a reverse proxy that judges every exchange passing through it",
+    ),
     "serve": ("diglot.cli.serve", "run the embedded reference server"),
     "spec": ("diglot.cli.spec", "print the OpenAPI document or the XML Schema"),
     "checks": ("diglot.cli.checks", "list every check, or explain one"),

@@ -10,11 +10,25 @@ from diglot.errors import UsageError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", type=Path, help="response bodies (.json or .xml)")
+    parser.add_argument("files", nargs="*", type=Path, help="response bodies (.json or .xml)")
     parser.add_argument(
         "--operation",
-        required=True,
-        help="the operation that answered: listGroups, createGroups, createUsers, listSigningGroups",
+        help="the operation that answered: listGroups, createGroups, createUsers, "
+        "listSigningGroups (required with FILEs)",
+    )
+    parser.add_argument(
+        "--har",
+        type=Path,
+        metavar="FILE",
+        help="judge every exchange of a HAR 1.2 file (browser, mitmproxy, schemathesis "
+        "--report har, diglot run --record) instead of FILEs, and write the run's reports",
+    )
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="with --har: where the reports go (default: reports)",
     )
     parser.add_argument(
         "--status",
@@ -33,6 +47,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
+    if args.har is not None:
+        if args.files or args.operation or args.query or args.status:
+            raise UsageError(
+                "--har judges a HAR file alone: give no FILEs, --operation, --query or --status with it"
+            )
+        return _har(args)
+    if not args.files or not args.operation:
+        raise UsageError("give response FILEs with --operation, or --har FILE")
     from diglot.cli._console import Console
     from diglot.contracts._response import check
     from diglot.model import Case, Exchange, Expect, Request, Response
@@ -78,3 +100,18 @@ def execute(args: argparse.Namespace) -> int:
         for finding in findings:
             console.line(finding.describe())
     return ExitCode.VIOLATIONS if failed else ExitCode.OK
+
+
+def _har(args: argparse.Namespace) -> int:
+    from diglot.cli._console import Console
+    from diglot.engine._record import read_har
+    from diglot.engine._traffic import judge_traffic
+    from diglot.reports import write_reports
+    from diglot.transport import Redactor
+
+    entries = read_har(args.har)
+    result = judge_traffic(entries, source=f"HAR {args.har.name}", strict=args.strict)
+    console = Console()
+    written = write_reports(result, args.report_dir, redactor=Redactor())
+    console.summary(result, written, strict=args.strict)
+    return ExitCode.VIOLATIONS if result.failed(strict=args.strict) else ExitCode.OK

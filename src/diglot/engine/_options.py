@@ -79,11 +79,13 @@ class Option:
     cli: bool
     plugin: bool
     record: bool
+    spelling: str | None = None
+    """The flag's name where it is not the field's (``record_traffic`` is ``--record``)."""
 
     @property
     def cli_flag(self) -> str:
         """The ``diglot run`` flag: ``--max-examples``, or ``--no-shrink`` for an on-by-default flag."""
-        dashed = self.name.replace("_", "-")
+        dashed = (self.spelling or self.name).replace("_", "-")
         return f"--no-{dashed}" if self.flag and self.default is True else f"--{dashed}"
 
     @property
@@ -111,6 +113,7 @@ def option(
     cli: bool = True,
     plugin: bool = True,
     record: bool = True,
+    spelling: str | None = None,
 ) -> Any:
     """Declare one option: a dataclass field whose metadata the table is built from."""
     meta = {
@@ -122,6 +125,7 @@ def option(
         "cli": cli,
         "plugin": plugin,
         "record": record,
+        "spelling": spelling,
     }
     if isinstance(default, (list, dict, set)):
         raise TypeError("option defaults must be immutable")
@@ -242,6 +246,22 @@ class RunOptions:
         256, "header lines in one response", group=_LIMITS, parse=_positive_int, metavar="N"
     )
     strict: bool = option(False, "warnings fail the run too", group=_OUT)
+    record_traffic: bool = option(
+        False,
+        "write every exchange of the run as HAR 1.2 (traffic.har) beside the reports, "
+        "redacted; without it only the failing exchanges are saved (failures.har), for "
+        "diglot replay",
+        group=_OUT,
+        spelling="record",
+    )
+    record_limit: int = option(
+        64 * 1024 * 1024,
+        "bytes of URLs and bodies the traffic record keeps; past it recording stops and the "
+        "report says so",
+        group=_OUT,
+        parse=_positive_int,
+        metavar="BYTES",
+    )
     report_dir: Path | None = option(
         None,
         "where the four reports go (report.json, junit.xml, index.html, summary.md)",
@@ -441,6 +461,7 @@ def _table() -> tuple[Option, ...]:
                 cli=meta["cli"],
                 plugin=meta["plugin"],
                 record=meta["record"],
+                spelling=meta["spelling"],
             )
         )
     return tuple(options)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from diglot.model import Finding, JSONValue, Severity
+
+if TYPE_CHECKING:
+    from diglot.engine._record import Recorder
 
 MAX_EXAMPLES_PER_RESULT = 20
 """Distinct findings kept per result; further ones are counted, not kept."""
@@ -110,6 +114,8 @@ class RunResult:
     results: list[CheckResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     """Run-level problems (target unreachable, operation not served), each a sentence."""
+    traffic: Recorder | None = field(default=None, repr=False, compare=False)
+    """The exchanges kept for the run's HAR file (written beside the reports)."""
 
     def summary(self) -> dict[str, int]:
         counts = {status.value: 0 for status in Status}

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from diglot.contracts import CHECKS, MULTI_CHECKS, load_checks
 from diglot.engine._config import check_rules
 from diglot.engine._options import RunOptions
+from diglot.engine._record import Recorder
 from diglot.engine._results import CheckResult, RunResult
 from diglot.engine._session import GIVE_UP_AFTER, BudgetExhausted, GaveUp, Session
 from diglot.errors import ContractViolation, TargetUnreachable, UsageError
@@ -118,6 +119,8 @@ def iter_run(config: RunOptions) -> Iterator[Event]:
         session = Session(
             config, spec, transport, base_url, account_id, seed, Names(config.name_prefix), result
         )
+        session.recorder = Recorder(config.record_traffic, config.record_limit)
+        result.traffic = session.recorder
         started = time.perf_counter()
         # content type outer, so that every shard of pairs[i::n] mixes JSON and XML work
         pairs = [(op, ct) for ct in config.content_types for op in operations]
@@ -134,6 +137,8 @@ def iter_run(config: RunOptions) -> Iterator[Event]:
                 "checks after that point did not run"
             )
         _finish(session, operations, pairs)
+        if (note := session.recorder.limit_note()) is not None:
+            result.errors.append(note)
         result.duration = time.perf_counter() - started
         result.requests = session.sent
     yield Finished(result)

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from diglot.contracts import CHECKS, MULTI_CHECKS, Observation, run_single_checks
 from diglot.engine._options import RunOptions
+from diglot.engine._record import Recorder
 from diglot.engine._results import CheckResult, RunResult
 from diglot.engine._rules import DISABLED, selected
 from diglot.model import Case, Exchange, Finding, Request, Severity
@@ -55,6 +56,8 @@ class Session:
     abandoned: set[tuple[str, str]] = field(default_factory=set)
     latest_violation: Finding | None = None
     """The first violation recorded since it was last reset (drives hypothesis shrinking)."""
+    recorder: Recorder | None = None
+    """Keeps the run's exchanges for its HAR file (``--record``, or the failing ones)."""
 
     # -- sending ----------------------------------------------------------------------------
     def request_for(self, case: Case) -> Request:
@@ -113,7 +116,10 @@ class Session:
                 )
         else:
             self.timeouts[key] = 0
-        return Exchange(case, request, response, failure)
+        exchange = Exchange(case, request, response, failure)
+        if self.recorder is not None:
+            self.recorder.sent(exchange)
+        return exchange
 
     # -- judging ----------------------------------------------------------------------------
     def row(self, operation: str, content_type: str, check_id: str) -> CheckResult:
@@ -157,6 +163,8 @@ class Session:
         return obs
 
     def record(self, obs: Observation) -> None:
+        if self.recorder is not None:
+            self.recorder.judged(obs)
         for found in obs.findings:
             finding = self.configured(found)
             if finding is None:

@@ -99,7 +99,16 @@ def write_reports(
             f"cannot create the report folder {directory}: {exc.strerror}; "
             "choose another with --report-dir"
         ) from None
-    return {name: write_text(directory / FILES[name], text) for name, text in texts.items()}
+    written = {name: write_text(directory / FILES[name], text) for name, text in texts.items()}
+    traffic = run.traffic
+    if traffic is not None and (traffic.everything or traffic.kept):
+        # the run's exchanges (--record), or its failing ones, for ``diglot replay``
+        from diglot.engine._record import har_text
+        from diglot.transport._redact import Redactor
+
+        text = har_text(traffic.kept, redactor=redactor or Redactor())
+        written["har"] = write_text(directory / traffic.file_name, text)
+    return written
 
 
 def write_text(path: Path, text: str) -> Path:
