@@ -101,8 +101,11 @@ def _argument_type(parse: Callable[[str], Any]) -> Callable[[str], Any]:
 
 
 def options_from(args: argparse.Namespace) -> RunOptions:
-    """The run's options: the flags given, over the config file, over the table's defaults
-    (``diglot run``'s own where they differ); the token from the environment."""
+    """The run's options: the flags given, over the config file, over the defaults.
+
+    The defaults are ``diglot run``'s own where they differ from the table's; the token
+    comes from the environment.
+    """
     from diglot.engine import OPTIONS, RunOptions
     from diglot.engine._config import resolve
 

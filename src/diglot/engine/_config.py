@@ -477,3 +477,20 @@ def check_rules(options: RunOptions, spec: Spec) -> None:
     for check_id, _ in rules.checks:
         if check_id not in CHECKS:
             raise UsageError(f"{where(['checks', check_id])} names no check; see diglot checks")
+
+
+SCHEMA_FILE = "config.schema.json"
+"""The shipped schema, beside this module (for editors: ``#:schema`` / taplo, SchemaStore)."""
+
+
+def schema_text() -> str:
+    """The schema as shipped: ``config_schema()`` as indented JSON with a final newline."""
+    import json
+
+    return json.dumps(config_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":  # regenerate: python -m diglot.engine._config > .../config.schema.json
+    import sys
+
+    sys.stdout.write(schema_text())

@@ -47,7 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             group.addoption(
                 spec.plugin_flag, dest=dest, action="store_true", default=None, help=spec.help
             )
-            parser.addini(dest, spec.help, type="bool", default=False)
+            parser.addini(dest, spec.help, type="bool", default=None)
         else:
             group.addoption(
                 spec.plugin_flag, dest=dest, metavar=spec.metavar, default=None, help=spec.help
@@ -172,27 +172,45 @@ def diglot_check(request: pytest.FixtureRequest) -> Callable[..., Any]:
 
 
 def _options(config: pytest.Config) -> RunOptions:
-    """The session's run options: each from its ``--diglot-*`` flag, else its ini key."""
+    """The session's run options, each from the first place that sets it.
+
+    Its ``--diglot-*`` flag, its ini key, diglot's configuration file (the one ``diglot run``
+    reads), the table's default.
+    """
+    from diglot.engine._config import resolve
     from diglot.engine._options import OPTIONS, RunOptions
 
     values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     for spec in OPTIONS:
         if not spec.plugin:
             continue
         given = config.getoption(spec.ini_key)
+        source = "flag"
         if spec.flag:
-            on = bool(config.getini(spec.ini_key)) if given is None else bool(given)
-            values[spec.name] = not on if spec.default is True else on
+            if given is None:
+                given, source = config.getini(spec.ini_key), "ini"
+            if isinstance(given, bool):
+                values[spec.name] = not given if spec.default is True else given
+                sources[spec.name] = source
             continue
         if given is None:
-            given = config.getini(spec.ini_key) or None
+            given, source = config.getini(spec.ini_key) or None, "ini"
         if given is not None and str(given).strip():
             try:
                 values[spec.name] = spec.parse(str(given).strip())
             except ValueError as exc:
                 raise ValueError(f"{spec.plugin_flag}: {exc}") from None
+            sources[spec.name] = source
+    explicit = values.pop("config", None)
     try:
-        options = RunOptions(**values, token=RunOptions.token_from_environment())
+        options = resolve(
+            values,
+            given_source=sources,
+            config=explicit,
+            start=config.invocation_params.dir,
+            token=RunOptions.token_from_environment(),
+        )
     except ValueError as exc:  # the table's messages name diglot run's flags: name ours
         message = str(exc)
         for spec in OPTIONS:

@@ -190,7 +190,8 @@ def generate(metafunc: pytest.Metafunc, marker: pytest.Mark) -> None:
     state = metafunc.config.stash[STATE]
     spec = load_spec()
     known = [op.operation_id for op in spec.operations]
-    wanted = marker.kwargs.get("operations") or tuple(known)
+    # the marker's operations, else those the options name (--diglot-operations, the file)
+    wanted = marker.kwargs.get("operations") or state.options.operations or tuple(known)
     unknown = [name for name in wanted if name not in known]
     if unknown:
         pytest.fail(
