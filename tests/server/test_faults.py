@@ -395,6 +395,18 @@ def user_name_from_email(client: httpx.Client) -> None:
     assert entry["userName"] == "mail.name@example.com"
 
 
+def end_position_past_last(client: httpx.Client) -> None:
+    assert first_page(client, count="3")["endPosition"] == "3"
+
+
+def profile_required(client: httpx.Client) -> None:
+    entry = client.post("/groups", json={"groups": [{"groupName": "no profile"}]}).json()
+    assert entry["groups"][0].get("errorDetails", {}).get("errorCode") == (
+        "INVALID_PERMISSION_PROFILE_ID"
+    )
+    assert "errorDetails" not in client.post("/groups", json=GROUPS).json()["groups"][0]
+
+
 DEMOS: dict[str, Demo] = {name: globals()[name.replace("-", "_")] for name in FAULTS}
 
 

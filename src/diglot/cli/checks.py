@@ -20,12 +20,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="comma-separated modules whose checks to list too (the diglot.checks entry "
         "points are always loaded)",
     )
+    parser.add_argument(
+        "--promises",
+        action="store_true",
+        help="print the promise inventory instead: every promise of the documentation pages, "
+        "the checks that judge it and the reference-server faults that prove them",
+    )
 
 
 def execute(args: argparse.Namespace) -> int:
     from diglot.contracts import CHECKS, MULTI_CHECKS, SINGLE_CHECKS, load_checks
 
     load_checks(tuple(m.strip() for m in args.checks_modules.split(",") if m.strip()))
+    if getattr(args, "promises", False):
+        return print_promises()
     if args.check is None:
         width = max(len(check_id) for check_id in CHECKS)
         for each in CHECKS.values():
@@ -64,4 +72,26 @@ def execute(args: argparse.Namespace) -> int:
         if doc:
             print()
             print(doc)
+    return ExitCode.OK
+
+
+def print_promises() -> int:
+    """``diglot checks --promises``: the inventory, one promise a block, the work list last."""
+    from diglot.contracts.promises import PROMISES
+
+    for promise in PROMISES:
+        print(f"{promise.id}  [{', '.join(promise.content_types)}]")
+        print(textwrap.indent(textwrap.fill(f"\u201c{promise.words}\u201d", 86), "    "))
+        print(f"    checks: {', '.join(promise.checks) or '(none)'}")
+        print(f"    faults: {', '.join(promise.faults) or '(none)'}")
+        if promise.gap:
+            print(textwrap.indent(textwrap.fill(f"gap: {promise.gap}", 86), "    "))
+    unchecked = [p.id for p in PROMISES if not p.checks]
+    unproven = [p.id for p in PROMISES if p.checks and not p.faults]
+    print(
+        f"\n{len(PROMISES)} promises; {len(PROMISES) - len(unchecked)} judged by a check, "
+        f"{len(PROMISES) - len(unchecked) - len(unproven)} of them proven by a fault."
+    )
+    print(f"no check: {', '.join(unchecked) or '(none)'}")
+    print(f"no proving fault: {', '.join(unproven) or '(none)'}")
     return ExitCode.OK

@@ -462,6 +462,22 @@ def _batch_reported_failed(answer: Answer) -> Answer:
     return replace(answer, body={**answer.body, "groups": groups})
 
 
+def _end_one_past(page: Page, body: Body) -> Body:
+    end = body.get("endPosition")
+    return {**body, "endPosition": str(int(str(end)) + 1)} if end is not None else body
+
+
+def _profile_required(entry: Mapping[str, Json], verdict: GroupVerdict) -> GroupVerdict:
+    """A group without a permissionProfileId is refused, though the profile is optional."""
+    if entry.get("permissionProfileId") in (None, "") and verdict[1] is not None:
+        details: dict[str, Json] = {
+            "errorCode": "INVALID_PERMISSION_PROFILE_ID",
+            "message": "A group needs a permission profile.",
+        }
+        return {"groupName": entry.get("groupName"), "errorDetails": details}, None
+    return verdict
+
+
 _S, _P, _G, _M, _E = (
     Family.SCHEMA,
     Family.PROTOCOL,
@@ -793,6 +809,19 @@ _TABLE: tuple[Fault, ...] = (
         _M,
         "create users stores and answers the email address as the new user's userName",
         check_user=_stored_user(lambda entry, user: replace(user, user_name=str(user.email))),
+    ),
+    Fault(
+        "end-position-past-last",
+        _G,
+        "endPosition is one past the last group of the page",
+        answer=_list_pages(_end_one_past),
+    ),
+    Fault(
+        "profile-required",
+        _M,
+        "create groups refuses a group without a permissionProfileId (an entry error), "
+        "though the documentation says a profile is not required",
+        check_group=_profile_required,
     ),
 )
 

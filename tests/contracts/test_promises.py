@@ -1,0 +1,86 @@
+"""The promise inventory stays honest: its words are the pages', its checks and faults exist."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from diglot.contracts import CHECKS
+from diglot.contracts.promises import PROMISES, coverage
+from diglot.engine._results import CheckResult
+from diglot.model import Family, Finding, Severity
+from diglot.server import FAULTS
+
+SEEDS = Path(__file__).parent.parent / "fixtures" / "seeds"
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("•", " ")).strip()
+
+
+def test_the_words_are_the_pages_own() -> None:
+    pages = _flat(" ".join(p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))))
+    assert len(pages) > 10_000
+    missing = [p.id for p in PROMISES if _flat(p.words) not in pages]
+    assert missing == []
+
+
+def test_ids_are_unique_and_every_gap_is_explained() -> None:
+    ids = [p.id for p in PROMISES]
+    assert len(ids) == len(set(ids))
+    for promise in PROMISES:
+        assert promise.content_types
+        assert set(promise.content_types) <= {"json", "xml"}
+        if not promise.checks or not promise.faults:
+            assert promise.gap, f"{promise.id} has no check or no fault and says not why"
+
+
+def test_every_check_named_exists_and_every_builtin_check_judges_a_promise() -> None:
+    named = {check for p in PROMISES for check in p.checks}
+    assert named - set(CHECKS) == set()
+    builtin = {c for c in CHECKS if not c.startswith(("acme.", "test."))}
+    assert builtin - named == set()
+
+
+def test_every_fault_named_exists_is_of_a_checks_family_and_proves_a_promise() -> None:
+    for promise in PROMISES:
+        families = {CHECKS[c].family for c in promise.checks}
+        for fault in promise.faults:
+            assert fault in FAULTS, f"{promise.id}: no fault {fault!r}"
+            assert str(FAULTS[fault].family) in families, f"{promise.id}: {fault}"
+    assert set(FAULTS) - {f for p in PROMISES for f in p.faults} == set()
+
+
+def _row(check: str, **fields: object) -> CheckResult:
+    row = CheckResult("listGroups", "json", check, CHECKS[check].family)
+    for key, value in fields.items():
+        setattr(row, key, value)
+    return row
+
+
+def test_coverage_is_derived_from_the_rows() -> None:
+    finding = Finding(
+        check="pagination.page",
+        family=Family.PAGINATION,
+        severity=Severity.VIOLATION,
+        message="x",
+        operation="listGroups",
+        content_type="json",
+    )
+    broken = _row("pagination.page", exchanges=3)
+    broken.add(finding)
+    rows = [
+        broken,
+        _row("semantics.filter_complete", inconclusive={"no group matches": 1}),
+        _row("semantics.limits", skip_reason="--read-only: only GET requests are sent"),
+        _row("semantics.filters", exchanges=2),
+    ]
+    states = {c.promise.id: c for c in coverage(rows)}
+    assert states["listGroups.end_position"].state == "broken"
+    assert states["listGroups.search_text_complete"].state == "inconclusive"
+    assert states["listGroups.search_text_complete"].reasons == ("no group matches",)
+    assert states["createUsers.max_500"].state == "not judged"
+    assert "read-only" in states["createUsers.max_500"].reasons[0]
+    assert states["listGroups.search_text_sound"].state == "judged"
+    assert states["listGroups.v2_path"].state == "no check"
+    assert states["createUsers.locale"].state == "no check"
