@@ -84,3 +84,40 @@ def test_coverage_is_derived_from_the_rows() -> None:
     assert states["listGroups.search_text_sound"].state == "judged"
     assert states["listGroups.v2_path"].state == "no check"
     assert states["createUsers.locale"].state == "no check"
+
+
+def test_every_report_shows_the_runs_promise_coverage() -> None:
+    from typing import Any, cast
+
+    from diglot import RunOptions, run
+    from diglot.reports._document import report_schema, to_json
+    from diglot.reports._html import render_html
+    from diglot.reports._markdown import render_markdown
+
+    result = run(
+        RunOptions(
+            max_examples=1,
+            seed=3,
+            read_only=True,
+            operations=("listGroups", "createUsers"),
+            content_types=("json",),
+        )
+    )
+    import jsonschema  # type: ignore[import-untyped]
+
+    entries = cast("list[dict[str, Any]]", to_json(result)["promises"])
+    schema = cast("dict[str, Any]", report_schema()["properties"])["promises"]
+    jsonschema.validate(entries, schema)
+    by_id = {e["id"]: e for e in entries}
+    assert len(by_id) == len(PROMISES)
+    assert by_id["listGroups.count"]["state"] == "judged"
+    assert by_id["listGroups.count"]["judged_in"] == ["json"]
+    assert by_id["createUsers.max_500"]["state"] == "not judged"
+    assert "read-only" in by_id["createUsers.max_500"]["reasons"][0]
+    assert by_id["createUsers.locale"]["state"] == "no check"
+    markdown = render_markdown(result)
+    assert "**Promise coverage:**" in markdown
+    assert "not judged: --read-only: only GET requests are sent" in markdown
+    page = render_html(result)
+    assert '<section id="promises">' in page
+    assert "createUsers.max_500" in page

@@ -14,6 +14,7 @@ from diglot._display import inert
 from diglot.engine._results import CheckResult, RunResult
 from diglot.errors import ReportError
 from diglot.model import Family, Finding, Request, Response, Severity
+from diglot.reports._promises import promise_coverage
 from diglot.reports._scrub import (
     NAME_LIMIT,
     SHORT_LIMIT,
@@ -70,6 +71,7 @@ def to_json(run: RunResult, *, redactor: Redactor | None = None) -> dict[str, JS
         "summary": cast("dict[str, JSONValue]", run.summary()),
         "errors": [scrub.text(error, limit=TEXT_LIMIT) for error in run.errors],
         "results": [_result(result, scrub) for result in run.results],
+        "promises": promise_coverage(run, lambda text: scrub.text(text, limit=SHORT_LIMIT)),
     }
 
 

@@ -19,6 +19,7 @@ from diglot.model import Family, Finding, Severity
 from diglot.reports._document import prepare
 from diglot.reports._junit import skip_reason
 from diglot.reports._markdown import reproduce_command, verdict
+from diglot.reports._promises import promises_html
 from diglot.reports._scrub import pretty_print
 
 if TYPE_CHECKING:
@@ -188,6 +189,7 @@ class _Page:
             "</header>",
             self._errors(),
             self._matrix(),
+            promises_html(run, _e),
             self._results(),
             f"<footer>diglot {_e(run.diglot_version)} · report written from the run's "
             "report.json data · self-contained: this page loads nothing from the network."

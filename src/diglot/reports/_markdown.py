@@ -20,6 +20,7 @@ from diglot._display import inert, shell_word
 from diglot.engine._results import CheckResult, RunResult, Status
 from diglot.model import Severity
 from diglot.reports._document import prepare
+from diglot.reports._promises import promises_markdown
 
 if TYPE_CHECKING:
     from diglot.transport._redact import Redactor
@@ -196,6 +197,7 @@ def _render(run: RunResult) -> str:
         shown = "; ".join(_cell(reason) for reason in list(reasons)[:3])
         noun = "check" if len(skipped) == 1 else "checks"
         out += [f"{len(skipped)} {noun} skipped: {shown}.", ""]
+    out += promises_markdown(run, _cell)
     block = [reproduce_command(run)]
     first = next((f for r in bad for f in r.findings if f.request is not None), None)
     if first is not None and first.request is not None:
