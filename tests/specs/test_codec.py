@@ -26,6 +26,8 @@ def test_roots_and_orders_come_from_the_xsd():
         "errorDetails",
         "newUsersDefinition",
         "newUsersSummary",
+        "userInfoList",
+        "usersResponse",
     }
     assert CODEC.element_order("groupInformation") == (
         "endPosition",

@@ -26,6 +26,8 @@ COMPONENTS = {
     "userSettings",
     "newUsersSummary",
     "newUser",
+    "userInfoList",
+    "usersResponse",
 }
 REQUEST_VARIANTS = {"groupsRequest", "groupRequest"}
 OPERATIONS = {
@@ -33,6 +35,9 @@ OPERATIONS = {
     ("POST", "/v2.1/accounts/{accountId}/groups"): ("createGroups", 201),
     ("POST", "/v2.1/accounts/{accountId}/users"): ("createUsers", 201),
     ("GET", "/v2.1/accounts/{accountId}/signing_groups"): ("listSigningGroups", 200),
+    # the cleanup operations, from DocuSign's published OpenAPI description
+    ("DELETE", "/v2.1/accounts/{accountId}/groups"): ("deleteGroups", 200),
+    ("DELETE", "/v2.1/accounts/{accountId}/users"): ("deleteUsers", 200),
 }
 
 

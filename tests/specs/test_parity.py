@@ -140,6 +140,8 @@ def test_xsd_is_namespaced_and_qualified():
         "errorDetails",
         "newUsersDefinition",
         "newUsersSummary",
+        "userInfoList",
+        "usersResponse",
     ]
     assert all(
         e.get("minOccurs") == "0"

@@ -26,7 +26,9 @@ def test_operations_in_document_order(spec):
     assert [(op.operation_id, op.method, op.success_status) for op in spec.operations] == [
         ("listGroups", "GET", 200),
         ("createGroups", "POST", 201),
+        ("deleteGroups", "DELETE", 200),
         ("createUsers", "POST", 201),
+        ("deleteUsers", "DELETE", 200),
         ("listSigningGroups", "GET", 200),
     ]
 
@@ -74,7 +76,8 @@ def test_unknown_operation_suggests_close_matches(spec):
         ("POST", "/v2.1/accounts/9/groups", ("createGroups", "9")),
         ("POST", "/v2.1/accounts/9/users", ("createUsers", "9")),
         ("GET", "/v2.1/accounts/9/signing_groups", ("listSigningGroups", "9")),
-        ("DELETE", "/v2.1/accounts/9/groups", None),
+        ("DELETE", "/v2.1/accounts/9/groups", ("deleteGroups", "9")),
+        ("PUT", "/v2.1/accounts/9/groups", None),
         ("GET", "/v2.1/accounts/9/users", None),
         ("GET", "/v2.1/accounts/9/groups/1", None),
         ("GET", "/v2.1/accounts//groups", None),

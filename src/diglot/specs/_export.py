@@ -45,7 +45,8 @@ _NOTE = (
     "in that entry's errorDetails, and create groups ignores every property but groupName and "
     "permissionProfileId). In XML an entry may be any one element: text inside an entry "
     "element is not an object, and a server may read it as an empty entry or refuse it. "
-    "diglot itself judges entries with the bundled document."
+    "diglot itself judges entries with the bundled document. The delete operations (diglot's "
+    "cleanup of what it created) are left out, so that a generating tool never sends one."
 )
 
 
@@ -70,6 +71,8 @@ def exported_openapi() -> bytes:
 
 def _export(bundled: dict[str, Any]) -> dict[str, JSONValue]:
     document = copy.deepcopy(bundled)
+    for item in document["paths"].values():
+        item.pop("delete", None)  # diglot's cleanup: a generating tool must never send one
     schemas: dict[str, Any] = document["components"]["schemas"]
     bodies = _request_bodies(document)
     for component in sorted({component for _, _, component in bodies}):
