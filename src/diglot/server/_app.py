@@ -18,6 +18,12 @@ Decisions where the documentation leaves room (each one is what the contract che
 - Text that XML 1.0 cannot carry (control characters, lone surrogates) is refused in names and
   e-mail addresses, so that every resource can be answered in both content types.
 - Nothing answers 5xx: every unexpected error becomes 400 ``errorDetails``.
+- The two deletes of DocuSign's published OpenAPI description (not on the documentation
+  pages; diglot cleans up with them) answer 200 with one entry per group or user named, in
+  order: a deleted group as created groups are answered, a closed user with ``userStatus``
+  ``Closed``; an id that names nothing (or the Administrators and Everyone groups, which an
+  account cannot lose) gets that entry's ``errorDetails`` and the others still go. A closed
+  user leaves its groups, and a new user may take its name and e-mail again.
 
 Other faithful readings of these points are variants (``_variants``), and deliberate breaks of
 the documentation are faults (``_faults``). Neither is written into this logic: each is applied
@@ -424,6 +430,79 @@ class _Api:
                 can_send = flag.lower() == "true"
         return None, NewUser(name, email, locale=locale, can_send_envelope=can_send)
 
+    # -- delete groups, delete users (cleanup) --------------------------------------------
+
+    @staticmethod
+    def ids_of(data: Mapping[str, Json], key: str, id_key: str) -> list[str | None]:
+        entries = data.get(key)
+        if not isinstance(entries, list) or not entries:
+            raise ApiError(
+                "INVALID_REQUEST_BODY",
+                f"The body needs a non-empty {key!r} array, each entry with its {id_key!r}.",
+            )
+        ids: list[str | None] = []
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                raise ApiError(
+                    "INVALID_REQUEST_BODY",
+                    f"{key}[{index}] is a {type(entry).__name__}; each entry is an object.",
+                )
+            value = entry.get(id_key)
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = str(value)
+            ids.append(value.strip() if isinstance(value, str) and value.strip() else None)
+        return ids
+
+    async def delete_groups(self, request: Request, fmt: str) -> Response:
+        data = await read_body(request, "groupInformation")
+        ids = self.ids_of(data, "groups", "groupId")
+        results = iter(self.store.delete_groups([i for i in ids if i is not None]))
+        groups: list[Json] = []
+        for group_id in ids:
+            result = None if group_id is None else next(results)
+            if result is None or isinstance(result, str):
+                entry: dict[str, Json] = {}
+                if group_id is not None and xml_safe(group_id):
+                    entry["groupId"] = group_id
+                entry["errorDetails"] = (
+                    {
+                        "errorCode": "INVALID_GROUP_ID",
+                        "message": "The group cannot be deleted: "
+                        "the Administrators and Everyone groups belong to the account.",
+                    }
+                    if result == "protected"
+                    else {"errorCode": "INVALID_GROUP_ID", "message": "No group has this groupId."}
+                )
+                groups.append(entry)
+            else:
+                groups.append(self.group_json(result, listed=False))
+        return self.respond(request, fmt, 200, "groupInformation", {"groups": groups})
+
+    async def delete_users(self, request: Request, fmt: str) -> Response:
+        data = await read_body(request, "userInfoList")
+        ids = self.ids_of(data, "users", "userId")
+        results = iter(self.store.close_users([i for i in ids if i is not None]))
+        users: list[Json] = []
+        for user_id in ids:
+            row = None if user_id is None else next(results)
+            if row is None:
+                entry: dict[str, Json] = {}
+                if user_id is not None and xml_safe(user_id):
+                    entry["userId"] = user_id
+                entry["errorDetails"] = {
+                    "errorCode": "INVALID_USERID",
+                    "message": "No open user of the account has this userId.",
+                }
+                users.append(entry)
+                continue
+            closed: dict[str, Json] = {"userId": row.user_id, "uri": f"/users/{row.user_id}"}
+            if row.email is not None:
+                closed["email"] = row.email
+            closed["userName"] = row.user_name
+            closed["userStatus"] = row.status
+            users.append(closed)
+        return self.respond(request, fmt, 200, "usersResponse", {"users": users})
+
     # -- signing groups ---------------------------------------------------------------------
 
     async def list_signing_groups(self, request: Request, fmt: str) -> Response:
@@ -513,14 +592,21 @@ def create_app(
     base = "/restapi/v2.1/accounts/{accountId}"
     list_groups = api.guard(api.list_groups)
     create_groups = api.guard(api.create_groups)
+    delete_groups = api.guard(api.delete_groups)
+    create_users = api.guard(api.create_users)
+    delete_users = api.guard(api.delete_users)
 
     async def groups(request: Request) -> Response:
-        return await (create_groups if request.method == "POST" else list_groups)(request)
+        handler = {"POST": create_groups, "DELETE": delete_groups}.get(request.method)
+        return await (handler or list_groups)(request)
+
+    async def users(request: Request) -> Response:
+        return await (delete_users if request.method == "DELETE" else create_users)(request)
 
     routes = [
-        Route(f"{base}/groups", groups, methods=["GET", "POST"]),
+        Route(f"{base}/groups", groups, methods=["GET", "POST", "DELETE"]),
         Route("/restapi/v2/accounts/{accountId}/groups", list_groups, methods=["GET"]),
-        Route(f"{base}/users", api.guard(api.create_users), methods=["POST"]),
+        Route(f"{base}/users", users, methods=["POST", "DELETE"]),
         Route(f"{base}/signing_groups", api.guard(api.list_signing_groups), methods=["GET"]),
     ]
 

@@ -308,7 +308,7 @@ class Store:
     def _find_user(self, user_name: str, email: str | None) -> UserRow | None:
         row = self._db.execute(
             "SELECT user_id, user_name, email, user_type, status, created FROM users"
-            " WHERE name_key = ? AND email_key = ? ORDER BY seq LIMIT 1",
+            " WHERE name_key = ? AND email_key = ? AND status != 'Closed' ORDER BY seq LIMIT 1",
             (_key(user_name), _key(email)),
         ).fetchone()
         return None if row is None else UserRow(*row)
@@ -383,6 +383,68 @@ class Store:
                         ),
                     )
                     answers.append((row, True))
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return answers
+
+    def delete_groups(self, group_ids: Iterable[str]) -> list[GroupRow | str]:
+        """Delete groups by id in one transaction, with their memberships.
+
+        Returns:
+            For each id, the deleted group, or why it was not deleted: ``"unknown"`` (no such
+            group) or ``"protected"`` (the account's Administrators and Everyone groups).
+        """
+        answers: list[GroupRow | str] = []
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for group_id in group_ids:
+                    row = self._db.execute(
+                        "SELECT seq, name, group_type, profile_id FROM groups_"
+                        " WHERE group_id = ? AND listed = 1",
+                        (group_id,),
+                    ).fetchone()
+                    if row is None:
+                        answers.append("unknown")
+                        continue
+                    seq, name, group_type, profile_id = row
+                    if group_type != "CustomGroup":
+                        answers.append("protected")
+                        continue
+                    self._db.execute("DELETE FROM group_members WHERE group_seq = ?", (seq,))
+                    self._db.execute("DELETE FROM groups_ WHERE seq = ?", (seq,))
+                    answers.append(GroupRow(group_id, name, group_type, profile_id))
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return answers
+
+    def close_users(self, user_ids: Iterable[str]) -> list[UserRow | None]:
+        """Close users by id (status ``Closed``, out of every group) in one transaction.
+
+        Returns:
+            For each id, the closed user, or None when no open user has that id.
+        """
+        answers: list[UserRow | None] = []
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for user_id in user_ids:
+                    row = self._db.execute(
+                        "SELECT seq, user_id, user_name, email, user_type, created FROM users"
+                        " WHERE user_id = ? AND status != 'Closed'",
+                        (user_id,),
+                    ).fetchone()
+                    if row is None:
+                        answers.append(None)
+                        continue
+                    seq, *user = row
+                    self._db.execute("UPDATE users SET status = 'Closed' WHERE seq = ?", (seq,))
+                    self._db.execute("DELETE FROM group_members WHERE user_seq = ?", (seq,))
+                    answers.append(UserRow(user[0], user[1], user[2], user[3], "Closed", user[4]))
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise

@@ -76,6 +76,15 @@ ORDER: dict[str, tuple[str, ...]] = {
         "userName",
         "userStatus",
     ),
+    "usersResponse": (
+        "endPosition",
+        "nextUri",
+        "previousUri",
+        "resultSetSize",
+        "startPosition",
+        "totalSetSize",
+        "users",
+    ),
 }
 """Child order per documented shape."""
 
@@ -85,6 +94,7 @@ ITEMS: dict[tuple[str, str], str] = {
     ("signingGroupInformation", "groups"): "signingGroup",
     ("signingGroup", "users"): "signingGroupUser",
     ("newUsersSummary", "newUsers"): "newUser",
+    ("usersResponse", "users"): "userInfo",
 }
 """List-item element name per (shape, list field)."""
 
@@ -95,6 +105,7 @@ REQUEST_ITEMS: dict[tuple[str, str], str] = {
     ("groupInformation", "groups"): "group",
     ("newUsersDefinition", "newUsers"): "userInformation",
     ("group", "users"): "userInfo",
+    ("userInfoList", "users"): "userInfo",
 }
 """List-item element names accepted in request bodies."""
 
