@@ -10,7 +10,26 @@ Example:
 
 from __future__ import annotations
 
-from diglot.strategies._cases import IGNORED_MARKER, explicit_cases, from_operation
-from diglot.strategies._names import Names
+from diglot.strategies._cases import (
+    IGNORED_MARKER,
+    cleanup_cases,
+    explicit_cases,
+    from_operation,
+    generates_cases,
+    is_bulk,
+)
+from diglot.strategies._names import EMAIL_DOMAIN, Names, new_run_id, run_id_of, run_started
 
-__all__ = ["IGNORED_MARKER", "Names", "explicit_cases", "from_operation"]
+__all__ = [
+    "EMAIL_DOMAIN",
+    "IGNORED_MARKER",
+    "Names",
+    "cleanup_cases",
+    "explicit_cases",
+    "from_operation",
+    "generates_cases",
+    "is_bulk",
+    "new_run_id",
+    "run_id_of",
+    "run_started",
+]

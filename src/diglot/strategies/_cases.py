@@ -36,6 +36,63 @@ MALFORMED = {
 }
 
 
+BULK_ENTRIES = 50
+"""A case whose body lists more entries than this is a bulk case (500 users in one request,
+and 501): it may create hundreds of resources, so it is sent only to the embedded server or
+with ``--bulk-cases``."""
+
+
+def is_bulk(case: Case) -> bool:
+    """Whether the case's body lists more than ``BULK_ENTRIES`` entries."""
+    body = case.body
+    return isinstance(body, dict) and any(
+        isinstance(value, list) and len(value) > BULK_ENTRIES for value in body.values()
+    )
+
+
+CLEANUP_BATCH = 100
+"""Groups or users named in one cleanup delete."""
+
+
+def generates_cases(operation: Operation) -> bool:
+    """Whether generated cases are sent to this operation: never to a DELETE.
+
+    A generated delete could remove what is not diglot's own (a group of the account, a user
+    of a colleague). The deletes are sent only by the cleanup (``cleanup_cases``), naming what
+    the run itself created, and judged there by the generic checks.
+    """
+    return operation.method != "DELETE"
+
+
+def cleanup_cases(
+    operation: Operation, *, content_type: str, account_id: str, ids: list[str]
+) -> list[Case]:
+    """The requests that delete what a run created, at most ``CLEANUP_BATCH`` ids each.
+
+    ``ids`` are the run's group ids (for ``deleteGroups``) or user ids (``deleteUsers``).
+
+    Raises:
+        ValueError: an operation that is not one of the two cleanup deletes.
+    """
+    shapes = {
+        "deleteGroups": ("groups", "groupId", "group"),
+        "deleteUsers": ("users", "userId", "user"),
+    }
+    if operation.operation_id not in shapes:
+        raise ValueError(f"{operation.operation_id} is not a cleanup delete")
+    key, id_key, what = shapes[operation.operation_id]
+    make = _CaseMaker(operation.operation_id, content_type, account_id)
+    return [
+        make(
+            body={key: [{id_key: each} for each in chunk]},
+            note=f"cleanup: the {len(chunk)} {what}(s) this run created",
+        )
+        for chunk in (
+            ids[start : start + CLEANUP_BATCH] for start in range(0, len(ids), CLEANUP_BATCH)
+        )
+    ]
+
+
 def from_operation(
     operation: Operation,
     *,
@@ -73,15 +130,23 @@ def from_operation(
 
 
 def explicit_cases(
-    operation: Operation, *, spec: Spec, content_type: str, account_id: str, names: Names
+    operation: Operation,
+    *,
+    spec: Spec,
+    content_type: str,
+    account_id: str,
+    names: Names,
+    bulk: bool = True,
 ) -> list[Case]:
     """The boundary and invalid cases that every run sends once (hypothesis explicit examples).
 
     Each documented rule (count bounds, the 500-user limit, entry errors, malformed bodies,
-    an unknown account...) is exercised on every run, however small ``max_examples`` is.
+    an unknown account...) is exercised on every run, however small ``max_examples`` is;
+    the bulk ones (``is_bulk``: hundreds of entries) only when ``bulk``.
     """
     make = _CaseMaker(operation.operation_id, content_type, account_id)
-    return _builder(operation)(make, spec, names)[1]
+    cases = _builder(operation)(make, spec, names)[1]
+    return [case for case in cases if bulk or not is_bulk(case)]
 
 
 def _unknown_account(make: _CaseMaker) -> Case:
