@@ -126,7 +126,7 @@ def test_read_only_sends_no_post_and_says_why():
 def test_the_request_budget_is_respected():
     result = run(RunOptions(max_examples=10, seed=3, max_requests=40))
     assert result.requests <= 40
-    assert any("budget" in error for error in result.errors)
+    assert any("budget" in reason for reason in result.incomplete)
 
 
 def test_shards_split_the_work():

@@ -30,7 +30,16 @@ class ExitCode(enum.IntEnum):
     """The target cannot be reached or is unusable as a whole."""
     INTERNAL = 4
     """A bug in diglot: please report it."""
+    THROTTLED = 5
+    """The target throttled the run for longer than ``--max-wait``: diglot stopped sending;
+    the reports hold what was checked, the rest inconclusive (throttled)."""
+    INCOMPLETE = 6
+    """The run checked much less than asked (an empty shard, a budget spent before half of
+    the work); ``--allow-incomplete`` accepts it."""
     INTERRUPTED = 130
+    """Ctrl-C (SIGINT); the reports hold what was checked, marked incomplete."""
+    TERMINATED = 143
+    """SIGTERM; the reports hold what was checked, marked incomplete."""
 
 
 class _Command(Protocol):
@@ -71,7 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Contract testing and schema conformance for the DocuSign eSignature "
         "account-administration API, in JSON and in XML.",
         epilog="Exit codes: 0 conformant, 1 violations found, 2 usage error, "
-        "3 target unreachable, 4 internal error.",
+        "3 target unreachable or unusable (wrong --account-id, token refused), "
+        "4 internal error, 5 throttled by the target (stopped; the rest inconclusive), "
+        "6 incomplete (checked much less than asked; --allow-incomplete accepts it), "
+        "130 interrupted, 143 terminated (reports written, marked incomplete).",
     )
     parser.add_argument("--version", action="version", version=f"diglot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -40,6 +40,7 @@ _STYLE = {
     Status.INCONCLUSIVE: "magenta",
     Status.SKIPPED: "dim",
 }
+_VERDICT_STYLE = {"FAILED": "bold red", "PASSED": "bold green"}
 ERROR_LIMIT = 2000
 """Characters of one run error in the verdict."""
 
@@ -135,14 +136,22 @@ class Console:
         self.out.print(table)
         for error in result.errors:
             self.line(f"note: {inert(error, limit=ERROR_LIMIT)}", "yellow")
+        for reason in result.incomplete:
+            self.line(f"incomplete: {inert(reason, limit=ERROR_LIMIT)}", "bold yellow")
         summary = result.summary()
         verdict = "FAILED" if result.failed(strict=strict) else "PASSED"
+        if verdict == "PASSED" and result.throttled:
+            verdict = "THROTTLED"
+        elif verdict == "PASSED" and result.short:
+            verdict = "INCOMPLETE"
+        elif verdict == "PASSED" and result.incomplete:
+            verdict = "PASSED (INCOMPLETE)"
         self.line(
             f"{verdict}: {summary['failed']} failed, {summary['warning']} warnings, "
             f"{summary['passed']} passed, {summary['inconclusive']} inconclusive, "
             f"{summary['skipped']} skipped checks; "
             f"{summary['requests']} requests in {result.duration:.1f} s; seed {result.seed}",
-            "bold red" if verdict == "FAILED" else "bold green",
+            _VERDICT_STYLE.get(verdict, "bold yellow"),
         )
         if written:
             self.line("reports: " + ", ".join(str(path) for path in written.values()))

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import inspect
+import signal
 import sys
+import tempfile
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from diglot.cli import ExitCode
 from diglot.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Generator
+
     from diglot.engine import RunOptions
 
 
@@ -137,17 +143,33 @@ def execute(args: argparse.Namespace) -> int:
         from diglot.server import get_variant
 
         get_variant(config.variant)
+    if config.report_dir is not None:
+        _check_writable(config.report_dir)  # before the first request, not after the run
     console = Console(secrets=[config.token])
     console.start(config)
     result = None
+    signals: list[str] = []
+    previous = _on_sigterm(signals)
+    events = cast("Generator[Progress | Finished, None, None]", iter_run(config))
     try:
-        for event in iter_run(config):
-            if isinstance(event, Progress):
-                console.progress(event)
-            elif isinstance(event, Finished):
-                result = event.result
+        try:
+            for event in events:
+                if isinstance(event, Progress):
+                    console.progress(event)
+                elif isinstance(event, Finished):
+                    result = event.result
+        except KeyboardInterrupt:
+            if result is not None or inspect.getgeneratorstate(events) != "GEN_SUSPENDED":
+                raise
+            # the run was between two events: it finishes with what it checked
+            event = events.throw(KeyboardInterrupt())
+            result = event.result if isinstance(event, Finished) else None
+            if result is None:
+                raise
     finally:
         console.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     assert result is not None
     written = {}
     if config.report_dir is not None:
@@ -156,4 +178,38 @@ def execute(args: argparse.Namespace) -> int:
         written = write_reports(result, config.report_dir, redactor=console.redactor)
     console.summary(result, written, strict=config.strict)
     sys.stdout.flush()
-    return ExitCode.VIOLATIONS if result.failed(strict=config.strict) else ExitCode.OK
+    if result.interrupted:
+        return ExitCode.TERMINATED if signals else ExitCode.INTERRUPTED
+    if result.failed(strict=config.strict) and not config.baseline_update:
+        return ExitCode.VIOLATIONS
+    if result.throttled:
+        return ExitCode.THROTTLED
+    if result.short and not config.allow_incomplete:
+        return ExitCode.INCOMPLETE
+    return ExitCode.OK
+
+
+def _check_writable(directory: Path) -> None:
+    """Make sure the reports can be written, before a single request is sent."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        raise UsageError(
+            f"--report-dir {directory}: cannot write there ({error.strerror or error}); "
+            "choose another folder with --report-dir, or --no-reports"
+        ) from None
+
+
+def _on_sigterm(signals: list[str]) -> Any:
+    """SIGTERM (a CI job cancelled) ends the run like Ctrl-C: the reports are still written."""
+
+    def terminate(signum: int, frame: object) -> None:
+        signals.append("SIGTERM")
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread (diglot.cli.main called from a thread)
+        return None

@@ -223,7 +223,25 @@ class RunOptions:
     )
     max_requests: int | None = option(
         None,
-        "stop sending after this many requests (the run reports what it judged)",
+        "stop sending after this many requests on the wire, retries included (the run "
+        "reports what it judged, marked incomplete)",
+        group=_MANNERS,
+        parse=_positive_int,
+        metavar="N",
+    )
+    max_wait: float = option(
+        30.0,
+        "longest wait, in seconds, for a throttled target (429, 503 Retry-After, DocuSign's "
+        "400 HOURLY_/BURST_APIINVOCATION_LIMIT_EXCEEDED, X-RateLimit-Reset); a longer one "
+        "stops the run: what remains is inconclusive, exit code 5",
+        group=_MANNERS,
+        parse=_number,
+        metavar="S",
+    )
+    rate_limit_margin: int = option(
+        10,
+        "calls of the account's hourly budget (X-RateLimit-Remaining) to leave for others: at "
+        "the margin, wait for the reset (within --max-wait) or stop",
         group=_MANNERS,
         parse=_positive_int,
         metavar="N",
@@ -261,6 +279,12 @@ class RunOptions:
         group=_OUT,
         parse=_positive_int,
         metavar="BYTES",
+    )
+    allow_incomplete: bool = option(
+        False,
+        "a run that checked much less than asked (an empty shard, a budget spent before half "
+        "of the work) exits 0 instead of 6",
+        group=_OUT,
     )
     report_dir: Path | None = option(
         None,
@@ -390,6 +414,12 @@ class RunOptions:
             raise UsageError(f"--rate-limit must be positive, got {self.rate_limit}")
         if self.max_requests is not None and self.max_requests < 1:
             raise UsageError(f"--max-requests must be at least 1, got {self.max_requests}")
+        if self.max_wait < 0:
+            raise UsageError(f"--max-wait must not be negative, got {self.max_wait}")
+        if self.rate_limit_margin < 0:
+            raise UsageError(
+                f"--rate-limit-margin must not be negative, got {self.rate_limit_margin}"
+            )
         if self.base_url is not None and not self.base_url.startswith(("http://", "https://")):
             raise UsageError(
                 f"--base-url {self.base_url!r} is not an http(s) URL; give the API's …/restapi "
@@ -411,8 +441,27 @@ class RunOptions:
 
     @staticmethod
     def token_from_environment() -> str | None:
-        """``DIGLOT_TOKEN``, or None when it is unset or empty."""
-        return os.environ.get("DIGLOT_TOKEN") or None
+        """``DIGLOT_TOKEN``, or None when it is unset or empty.
+
+        Surrounding whitespace (a newline from ``$(cat token.txt)``) is stripped and a leading
+        ``Bearer `` dropped, since diglot adds it.
+
+        Raises:
+            UsageError: the token holds a character that cannot be sent in an HTTP header;
+                the message names DIGLOT_TOKEN and where, never the token.
+        """
+        token = os.environ.get("DIGLOT_TOKEN", "").strip()
+        if token[:7].lower() == "bearer ":
+            token = token[7:].strip()
+        for index, char in enumerate(token):
+            if not " " < char < "\x7f":
+                what = "a space" if char == " " else f"the character U+{ord(char):04X}"
+                raise UsageError(
+                    f"DIGLOT_TOKEN holds {what} at position {index + 1}, which cannot be sent "
+                    "in an HTTP header; set DIGLOT_TOKEN to the bare access token "
+                    "(printable ASCII, no spaces)"
+                )
+        return token or None
 
     def record(self) -> dict[str, JSONValue]:
         """The options as the report records them: every recorded option, JSON-ready."""

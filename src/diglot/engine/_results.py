@@ -114,6 +114,18 @@ class RunResult:
     results: list[CheckResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     """Run-level problems (target unreachable, operation not served), each a sentence."""
+    incomplete: list[str] = field(default_factory=list)
+    """Why the run checked less than it was asked to (the target throttled, the request
+    budget was spent, it was interrupted, an empty shard), each a sentence; empty when the
+    run did all it was asked. Every report shows it."""
+    throttled: bool = False
+    """The target's throttling stopped the run (``diglot run`` exits 5)."""
+    interrupted: bool = False
+    """Ctrl-C or SIGTERM ended the run early."""
+    short: bool = False
+    """The run checked much less than asked: nothing at all (an empty shard), or less than
+    half of its operation × content type pairs ran to the end (``diglot run`` exits 6
+    unless ``--allow-incomplete``)."""
     traffic: Recorder | None = field(default=None, repr=False, compare=False)
     """The exchanges kept for the run's HAR file (written beside the reports)."""
 

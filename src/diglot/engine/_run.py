@@ -29,9 +29,17 @@ from diglot.engine._config import check_rules
 from diglot.engine._options import RunOptions
 from diglot.engine._record import Recorder
 from diglot.engine._results import CheckResult, RunResult
-from diglot.engine._session import GIVE_UP_AFTER, BudgetExhausted, GaveUp, Session
+from diglot.engine._session import (
+    GIVE_UP_AFTER,
+    BudgetExhausted,
+    GaveUp,
+    PhaseThrottled,
+    Session,
+    StopRun,
+    ThrottledStop,
+)
 from diglot.errors import ContractViolation, TargetUnreachable, UsageError
-from diglot.model import Case, Finding
+from diglot.model import Case, Exchange, Finding
 from diglot.specs import Spec, load_spec
 from diglot.strategies import Names, explicit_cases, from_operation
 from diglot.transport._client import Limits, Transport, check_reachable
@@ -103,6 +111,9 @@ def iter_run(config: RunOptions) -> Iterator[Event]:
                     max_headers=config.max_headers,
                 ),
                 rate_limit=config.rate_limit,
+                max_wait=config.max_wait,
+                max_requests=config.max_requests,
+                rate_limit_margin=config.rate_limit_margin,
             )
         )
         seed = config.seed if config.seed is not None else random.randrange(2**32)
@@ -127,16 +138,49 @@ def iter_run(config: RunOptions) -> Iterator[Event]:
         if config.shard is not None:
             index, count = config.shard
             pairs = pairs[index::count]
-        _probe(session, operations, pairs)
+        completed = 0
+        stop: str | None = None
         try:
+            _probe(session, operations, pairs)
             for operation, content_type in pairs:
                 yield from _operation_phases(session, operation, content_type)
-        except BudgetExhausted:
-            result.errors.append(
-                f"the request budget (--max-requests {config.max_requests}) was spent; "
-                "checks after that point did not run"
+                completed += 1
+        except ThrottledStop as throttled:
+            result.throttled = True
+            stop = f"throttled: {throttled}"
+            result.incomplete.append(
+                f"the target throttled the run and diglot stopped sending ({throttled}); "
+                "the checks after that point are inconclusive. Run again after the reset, "
+                "or allow a longer --max-wait"
             )
-        _finish(session, operations, pairs)
+        except BudgetExhausted:
+            stop = f"the request budget (--max-requests {config.max_requests}) was spent first"
+            result.incomplete.append(
+                f"the request budget (--max-requests {config.max_requests}, retries included) "
+                "was spent; checks after that point did not run"
+            )
+        except KeyboardInterrupt:
+            result.interrupted = True
+            stop = "the run was interrupted first"
+            result.incomplete.append(
+                "the run was interrupted (Ctrl-C or SIGTERM); these results are what was "
+                "checked until then"
+            )
+        _finish(session, operations, pairs[:completed], pairs[completed:], stop)
+        if not pairs:
+            result.short = True
+            result.incomplete.append(
+                "nothing was checked: this shard holds no operation × content type pair "
+                f"(--shard {config.shard[0]}/{config.shard[1]})"
+                if config.shard
+                else "nothing was checked: no operation × content type pair was selected"
+            )
+        elif completed * 2 < len(pairs):
+            result.short = True
+            result.incomplete.append(
+                f"only {completed} of {len(pairs)} operation × content type pairs ran to the "
+                "end: the run checked much less than asked"
+            )
         if (note := session.recorder.limit_note()) is not None:
             result.errors.append(note)
         result.duration = time.perf_counter() - started
@@ -159,10 +203,49 @@ def _target(config: RunOptions, stack: contextlib.ExitStack) -> tuple[str, str]:
             )
         check_reachable(config.base_url, timeout=config.timeout)
         return config.base_url, config.account_id
-    from diglot.server import DEFAULT_ACCOUNT_ID, running
+    from diglot.server import DEFAULT_ACCOUNT_ID, DEFAULT_ACCOUNT_NUMBER, running
 
+    known = (DEFAULT_ACCOUNT_ID.lower(), DEFAULT_ACCOUNT_NUMBER)
+    if config.account_id and config.account_id.strip().lower() not in known:
+        raise UsageError(
+            f"--account-id {config.account_id!r} without --base-url: the embedded reference "
+            f"server knows only the account {DEFAULT_ACCOUNT_ID} (number "
+            f"{DEFAULT_ACCOUNT_NUMBER}); give --base-url to test another implementation"
+        )
     base_url = stack.enter_context(running(fault=config.fault, variant=config.variant))
     return base_url, config.account_id or DEFAULT_ACCOUNT_ID
+
+
+ACCOUNT_ERRORS = frozenset(
+    {
+        "INVALID_ACCOUNT_ID",
+        "ACCOUNT_NOT_FOUND",
+        "USER_DOES_NOT_BELONG_TO_SPECIFIED_ACCOUNT",
+        "USER_NOT_ACCOUNT_MEMBER",
+        "ACCOUNT_LACKS_PERMISSIONS",
+        "PARTNER_AUTHENTICATION_FAILED",
+    }
+)
+"""errorCodes that, on the first request, say the account id (or the token's account) is
+wrong: the run cannot judge anything, and reporting each check as a violation would mislead."""
+
+
+def _error_details(session: Session, exchange: Exchange) -> tuple[str, str]:
+    """The ``errorCode`` and ``message`` of an ``errorDetails`` answer (JSON or XML).
+
+    Shown inert and short; empty strings when the body holds none.
+    """
+    from diglot._display import inert
+    from diglot.contracts import Observation
+
+    data = Observation(session.spec, exchange).data
+    if not isinstance(data, dict):
+        return "", ""
+    code, message = data.get("errorCode"), data.get("message")
+    return (
+        inert(code, limit=80) if isinstance(code, str) else "",
+        inert(message, limit=300) if isinstance(message, str) else "",
+    )
 
 
 def _probe(
@@ -180,11 +263,20 @@ def _probe(
             "Check the base URL (the API's …/restapi base) and that the server is up."
         )
     status = exchange.response.status
+    code, message = _error_details(session, exchange)
+    said = f" ({code}: {message})" if code or message else ""
     if status in (401, 403):
         raise TargetUnreachable(
-            f"{session.base_url} refused the request with {status}: set DIGLOT_TOKEN to a bearer "
-            "token with access to the account"
+            f"{session.base_url} refused the request with {status}{said}: set DIGLOT_TOKEN to "
+            "a valid bearer token (not expired) with access to the account"
         )
+    if status == 400 and code in ACCOUNT_ERRORS:
+        raise TargetUnreachable(
+            f"is --account-id right? GET {probe.path} for account {session.account_id!r} "
+            f"answered 400{said}; give the account's id (a GUID) or its external number"
+        )
+    if session.transport.stopped is not None:
+        raise ThrottledStop(session.transport.stopped)
     if status == 404:
         raise TargetUnreachable(
             f"GET {exchange.request.url} answered 404: are the base URL (the …/restapi base) "
@@ -213,16 +305,32 @@ def _operation_phases(session: Session, operation: Operation, content_type: str)
     yield Progress(op_id, content_type, "generated", session.sent)
     for multi in MULTI_CHECKS:
         if multi.drives(session, operation, content_type):
-            _phase(multi.drive, session, operation, content_type)
+            _phase(multi.drive, session, operation, content_type, driving=True)
             yield Progress(op_id, content_type, multi.phase, session.sent)
 
 
-def _phase(run_phase: Callable[..., object], *args: Any) -> None:
-    """Run one phase; a ``GaveUp`` (bare, or grouped by hypothesis) ends only that phase."""
+def _phase(run_phase: Callable[..., object], *args: Any, driving: bool = False) -> None:
+    """Run one phase, ``driving`` when a multi-exchange check sends its own requests.
+
+    A ``GaveUp`` or ``PhaseThrottled`` (bare, or grouped by hypothesis) ends only that phase;
+    a ``StopRun`` ends the run.
+    """
+    session: Session = args[0]
+    session.driving = driving
+    session.phase_throttled = False
     try:
         run_phase(*args)
-    except* GaveUp:
-        pass  # recorded in the run's errors when the limit was reached
+    except BaseExceptionGroup as group:
+        stops = [e for e in _flatten(group) if isinstance(e, StopRun | KeyboardInterrupt)]
+        if stops:
+            raise stops[0] from None
+        _, rest = group.split((GaveUp, PhaseThrottled))
+        if rest is not None:
+            raise rest from None
+    except (GaveUp, PhaseThrottled):
+        pass  # recorded in the run's errors or its throttled pairs
+    finally:
+        session.driving = False
 
 
 EXAMPLES_PER_BATCH = 400
@@ -298,8 +406,9 @@ def _generate_batch(
         pass  # recorded in the run's errors; the findings so far stand
     except BaseExceptionGroup as group:
         errors = list(_flatten(group))
-        if any(isinstance(e, BudgetExhausted) for e in errors):
-            raise BudgetExhausted from None
+        for error in errors:
+            if isinstance(error, StopRun | KeyboardInterrupt):
+                raise error from None
         return [e.finding for e in errors if isinstance(e, ContractViolation)]
     except ContractViolation as violation:
         return [violation.finding]
@@ -325,11 +434,22 @@ def _promote(row: CheckResult, finding: Finding) -> None:
 
 
 def _finish(
-    session: Session, operations: list[Operation], pairs: list[tuple[Operation, str]]
+    session: Session,
+    operations: list[Operation],
+    pairs: list[tuple[Operation, str]],
+    unfinished: list[tuple[Operation, str]] | None = None,
+    stop: str | None = None,
 ) -> None:
-    """Every check that applies gets a row, so nothing passes silently."""
+    """Every check that applies gets a row, so nothing passes silently.
+
+    The checks of ``unfinished`` pairs that got no exchange before the run stopped say so:
+    inconclusive when the target throttled, skipped when the budget or an interruption
+    ended the run.
+    """
     owners = {info.id: multi for multi in MULTI_CHECKS for info in multi.checks}
-    for operation, content_type in pairs:
+    unfinished = unfinished or []
+    for operation, content_type in [*pairs, *unfinished]:
+        throttled = session.throttled.get((operation.operation_id, content_type))
         for check_id, info in CHECKS.items():
             if not info.applies_to(operation.operation_id):
                 continue
@@ -337,7 +457,19 @@ def _finish(
             if owner is not None and not owner.covers(operation, content_type):
                 continue
             row = session.row(operation.operation_id, content_type, check_id)
-            if row.exchanges == 0 and not row.skip_reason:
+            if row.exchanges or row.skip_reason or row.inconclusive:
+                continue
+            if throttled is not None:
+                row.no_evidence(throttled)
+            elif (operation, content_type) in unfinished and stop is not None:
+                if stop.startswith("throttled"):
+                    row.no_evidence(
+                        "throttled: the target throttled the run and diglot stopped sending "
+                        "before this check was judged"
+                    )
+                else:
+                    row.skip_reason = f"not reached: {stop}"
+            else:
                 row.skip_reason = _why_not(session, operation, content_type, check_id)
     session.result.results = sorted(
         session.table.values(), key=lambda r: (r.operation, r.content_type, r.family, r.check)

@@ -21,13 +21,29 @@ from diglot.model import Case, Exchange, Finding, Request, Severity
 from diglot.specs import Spec
 from diglot.strategies import Names
 from diglot.transport import Transport
+from diglot.transport._client import throttling
 from diglot.transport._failures import TimeLimit
 
 MEDIA = {"json": "application/json", "xml": "application/xml"}
 
 
-class BudgetExhausted(Exception):
+class StopRun(Exception):
+    """Nothing more may be sent in this run; what was checked so far is reported."""
+
+
+class BudgetExhausted(StopRun):
     """The run's request budget (``--max-requests``) is spent."""
+
+
+class ThrottledStop(StopRun):
+    """The target throttles, and the wait it asks for is longer than ``--max-wait``."""
+
+
+class PhaseThrottled(Exception):
+    """A check driving its own requests got a throttled answer: that phase ends.
+
+    Never a finding; the checks it leaves unjudged are inconclusive.
+    """
 
 
 GIVE_UP_AFTER = 3
@@ -54,6 +70,12 @@ class Session:
     timeouts: dict[tuple[str, str], int] = field(default_factory=dict)
     """Requests in a row that hit the time limit, per operation × content type."""
     abandoned: set[tuple[str, str]] = field(default_factory=set)
+    throttled: dict[tuple[str, str], str] = field(default_factory=dict)
+    """Operation × content type → why a phase of it ended on a throttled answer."""
+    driving: bool = False
+    """A multi-exchange check is driving its own requests (a throttled answer ends its phase)."""
+    phase_throttled: bool = False
+    """The phase being driven got a throttled answer: it sends nothing more (no replays)."""
     latest_violation: Finding | None = None
     """The first violation recorded since it was last reset (drives hypothesis shrinking)."""
     recorder: Recorder | None = None
@@ -97,14 +119,24 @@ class Session:
         return Observation(self.spec, self.exchange(case), seed=self.seed)
 
     def _send(self, case: Case, request: Request) -> Exchange:
-        limit = self.config.max_requests
-        if limit is not None and self.sent >= limit:
+        transport = self.transport
+        if transport.stopped is not None:
+            raise ThrottledStop(transport.stopped)
+        if transport.spent:
             raise BudgetExhausted
         key = (case.operation, case.content_type)
         if key in self.abandoned:
             raise GaveUp
-        self.sent += 1
-        response, failure = self.transport.send(request)
+        if self.driving and self.phase_throttled:
+            raise PhaseThrottled(self.throttled.get(key, "throttled"))
+        response, failure = transport.send(request)
+        self.sent = transport.stats.requests  # on the wire: retries count
+        if response is not None and self.driving:
+            reason = throttling(response.status, response.headers, response.body)
+            if reason is not None:
+                self.throttled[key] = f"throttled: {reason}"
+                self.phase_throttled = True
+                raise PhaseThrottled(reason)
         if response is None and isinstance(failure, TimeLimit):
             self.timeouts[key] = self.timeouts.get(key, 0) + 1
             if self.timeouts[key] >= GIVE_UP_AFTER:

@@ -70,6 +70,7 @@ def to_json(run: RunResult, *, redactor: Redactor | None = None) -> dict[str, JS
         "requests": run.requests,
         "summary": cast("dict[str, JSONValue]", run.summary()),
         "errors": [scrub.text(error, limit=TEXT_LIMIT) for error in run.errors],
+        "incomplete": [scrub.text(reason, limit=TEXT_LIMIT) for reason in run.incomplete],
         "results": [_result(result, scrub) for result in run.results],
         "promises": promise_coverage(run, lambda text: scrub.text(text, limit=SHORT_LIMIT)),
     }
@@ -281,6 +282,7 @@ def build(document: Mapping[str, Any], *, source: str = "report") -> RunResult:
         duration=document["duration"],
         requests=document["requests"],
         errors=list(document["errors"]),
+        incomplete=list(document.get("incomplete", [])),  # optional: absent before it existed
     )
     for index, item in enumerate(document["results"]):
         result = CheckResult(

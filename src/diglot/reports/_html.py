@@ -227,10 +227,17 @@ class _Page:
         )
 
     def _errors(self) -> str:
+        out = ""
+        if self.run.incomplete:
+            items = "".join(f"<li>{_e(reason)}</li>" for reason in self.run.incomplete)
+            out += (
+                '<section id="incomplete"><h2>INCOMPLETE: the run checked less than asked</h2>'
+                f'<ul class="s-warning">{items}</ul></section>'
+            )
         if not self.run.errors:
-            return ""
+            return out
         items = "".join(f"<li>{_e(error)}</li>" for error in self.run.errors)
-        return (
+        return out + (
             f'<section id="errors"><h2>Run errors</h2><ul class="s-failed">{items}</ul></section>'
         )
 

@@ -127,8 +127,35 @@ def _render(run: RunResult) -> str:
         error.text = inert(
             "\n".join(inert(e) for e in run.errors), limit=MAX_FAILURE_TEXT, newlines=True
         )
+    if run.incomplete:
+        _incomplete(root, run, timestamp, len(suites) + (1 if run.errors else 0))
     body = etree.tostring(root, encoding="unicode", pretty_print=True)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body
+
+
+def _incomplete(root: etree._Element, run: RunResult, timestamp: str, index: int) -> None:
+    """A ``diglot.run`` test case that says the run is INCOMPLETE, and why.
+
+    Skipped, not an error: the exit code carries the verdict (``--allow-incomplete``).
+    """
+    suite = etree.SubElement(root, "testsuite")
+    suite.set("name", "diglot.run.incomplete")
+    for name, value in (("tests", "1"), ("failures", "0"), ("errors", "0"), ("skipped", "1")):
+        suite.set(name, value)
+    suite.set("time", "0")
+    suite.set("timestamp", timestamp)
+    suite.set("id", str(index))
+    _properties(suite, run)
+    case = etree.SubElement(suite, "testcase")
+    case.set("classname", "diglot.run")
+    case.set("name", "run incomplete")
+    case.set("time", "0")
+    skipped = etree.SubElement(case, "skipped")
+    skipped.set("message", inert("INCOMPLETE: " + run.incomplete[0], limit=MAX_MESSAGE))
+    skipped.text = inert(
+        "\n".join(inert(r) for r in run.incomplete), limit=MAX_FAILURE_TEXT, newlines=True
+    )
+    root.set("tests", str(int(root.get("tests", "0")) + 1))
 
 
 def _properties(suite: etree._Element, run: RunResult) -> None:
@@ -138,6 +165,7 @@ def _properties(suite: etree._Element, run: RunResult) -> None:
         ("account_id", run.account_id),
         ("seed", str(run.seed)),
         ("diglot_version", run.diglot_version),
+        ("incomplete", "; ".join(run.incomplete) if run.incomplete else "no"),
     ):
         prop = etree.SubElement(properties, "property")
         prop.set("name", name)

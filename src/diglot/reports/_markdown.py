@@ -39,7 +39,13 @@ def verdict(run: RunResult) -> tuple[str, str]:
     """An icon and a one-line verdict for the run."""
     summary = run.summary()
     if summary["failed"]:
-        return "❌", f"{summary['failed']} of {len(run.results)} checks failed"
+        more = "; INCOMPLETE: the run stopped early" if run.incomplete else ""
+        return "❌", f"{summary['failed']} of {len(run.results)} checks failed{more}"
+    if run.incomplete:
+        return "⏸️", (
+            f"INCOMPLETE: the run checked less than asked ({len(run.incomplete)} reason(s) "
+            "below); what it checked found no violation"
+        )
     if run.errors:
         return "⛔", f"the run could not complete: {len(run.errors)} error(s)"
     if summary["warning"]:
@@ -157,6 +163,10 @@ def _render(run: RunResult) -> str:
         f"{summary['inconclusive']} | {summary['skipped']} | {summary['findings']} |",
         "",
     ]
+    if run.incomplete:
+        out += ["**Incomplete**", ""]
+        out += [f"- {_cell(reason)}" for reason in run.incomplete[:10]]
+        out.append("")
     if run.errors:
         out += ["**Run errors**", ""]
         out += [f"- {_cell(error)}" for error in run.errors[:10]]

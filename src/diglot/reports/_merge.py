@@ -64,6 +64,7 @@ def merge(runs: Sequence[RunResult]) -> RunResult:
         duration=(end - start).total_seconds(),
         requests=sum(run.requests for run in runs),
         errors=list(dict.fromkeys(error for run in runs for error in run.errors)),
+        incomplete=list(dict.fromkeys(reason for run in runs for reason in run.incomplete)),
     )
     combined: dict[tuple[str, str, str], list[CheckResult]] = {}
     for run in runs:

@@ -521,9 +521,11 @@ class Transport:
             if response is None:
                 self.stats.failures += 1
                 return None, failure
-            if self._note_budget(response.headers):
-                return response, None  # the account's budget is at the margin: stop here
             throttled = throttling(response.status, response.headers, response.body)
+            if self._note_budget(response.headers, throttled):
+                if throttled is not None:
+                    self.stats.throttled += 1
+                return response, None  # the account's budget is at the margin: stop here
             if throttled is None and response.status not in _RETRIED:
                 return response, None
             delay = retry_delay(response.headers, attempt)
@@ -552,7 +554,7 @@ class Transport:
             attempt += 1
             self.stats.retries += 1
 
-    def _note_budget(self, headers: Mapping[str, str]) -> bool:
+    def _note_budget(self, headers: Mapping[str, str], throttled: str | None) -> bool:
         """Keep the account's hourly budget above the margin: wait for its reset, or stop.
 
         Returns:
@@ -569,7 +571,8 @@ class Transport:
         if wait is None or wait > self.max_wait:
             when = f"resets in {wait:.0f} s" if wait is not None else "gives no reset time"
             self.stopped = (
-                f"the account's API budget is down to {remaining} calls "
+                (f"the target throttles ({throttled}): " if throttled else "")
+                + f"the account's API budget is down to {remaining} calls "
                 f"(X-RateLimit-Remaining; --rate-limit-margin {self.rate_limit_margin}) and "
                 f"{when}, later than --max-wait {self.max_wait:g} s allows"
             )
