@@ -407,6 +407,34 @@ def profile_required(client: httpx.Client) -> None:
     assert "errorDetails" not in client.post("/groups", json=GROUPS).json()["groups"][0]
 
 
+def past_end_last_page(client: httpx.Client) -> None:
+    body = first_page(client, start_position="5000", count="2")
+    assert body["startPosition"] == "5000"
+    assert len(body["groups"]) == 2
+
+
+def group_name_truncated(client: httpx.Client) -> None:
+    body = {"groups": [{"groupName": "a rather long group name, over twenty"}]}
+    assert client.post("/groups", json=body).json()["groups"][0]["groupName"] == (
+        "a rather long group "
+    )
+
+
+def xml_charset_mislabelled(client: httpx.Client) -> None:
+    response = client.get("/groups", headers=XML)
+    assert response.headers["content-type"] == "application/xml; charset=iso-8859-1"
+    assert "Équipe Lyon".encode() in response.content
+    assert client.get("/groups").headers["content-type"].startswith("application/json")
+
+
+def json_member_email_dropped(client: httpx.Client) -> None:
+    members = [u for g in first_page(client)["groups"] for u in g.get("users", [])]
+    assert members
+    assert all("email" not in u for u in members)
+    root = xml_of(client.get("/groups", headers=XML))
+    assert root.find(f".//{q('email')}") is not None
+
+
 DEMOS: dict[str, Demo] = {name: globals()[name.replace("-", "_")] for name in FAULTS}
 
 

@@ -145,6 +145,20 @@ def page_conformance(obs: Observation) -> bool:
             actual=str(page.total_set_size),
             location="/totalSetSize",
         )
+    if (
+        size
+        and page.start_position is not None
+        and page.total_set_size is not None
+        and page.start_position + size > page.total_set_size
+    ):
+        report(
+            "pagination.page",
+            f"the page holds positions {page.start_position}..{page.start_position + size - 1}, "
+            f"past the end of a result set of {page.total_set_size}",
+            expected=f"startPosition + items <= totalSetSize ({page.total_set_size})",
+            actual=f"{page.start_position} + {size}",
+            location="/startPosition",
+        )
     requested_start = _int(query.get("start_position", "0"))
     if (
         size  # an empty page past the end may report a clamped position: not documented

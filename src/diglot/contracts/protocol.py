@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
+import re
+
 from diglot.contracts._observation import RESTAPI_NS, Observation, show
 from diglot.contracts._registry import register_check, rule_owner
 from diglot.model import Expect, Severity
@@ -185,7 +188,48 @@ def content_type_conformance(obs: Observation) -> bool:
             expected="application/xml or text/xml" if wanted == "xml" else "application/json",
             actual=response.headers.get("content-type", ""),
         )
+    _judge_charset(obs)
     return True
+
+
+_CHARSET = re.compile(r';\s*charset\s*=\s*(?:"([^"]*)"|([^\s;]+))', re.IGNORECASE)
+
+
+def _judge_charset(obs: Observation) -> None:
+    """The declared charset reads the body as the body reads itself (issue 13: the bytes).
+
+    A client that honours ``charset`` (RFC 7303 puts it above the XML declaration; JSON is
+    UTF-8, RFC 8259) must get the same text as the document's own encoding gives: a
+    declaration that misreads a byte is a finding. Labels that read the same text (an
+    ASCII body under any ASCII-compatible charset, ``UTF-8`` or ``"utf-8"``) are faithful.
+    """
+    response = obs.response
+    if response is None or obs.problem is not None or obs.body_format is None:
+        return
+    found = _CHARSET.search(response.headers.get("content-type", ""))
+    if found is None:
+        return
+    declared = (found.group(1) or found.group(2) or "").strip()
+    own = "utf-8"
+    if obs.body_format == "xml" and obs.root is not None:
+        own = obs.root.getroottree().docinfo.encoding or "utf-8"
+    try:
+        codecs.lookup(declared)
+        as_declared: str | None = response.body.decode(declared)
+    except (LookupError, UnicodeDecodeError):
+        as_declared = None
+    try:
+        as_read = response.body.decode(own)
+    except (LookupError, UnicodeDecodeError):
+        return  # schema.body says what is wrong with the bytes
+    if as_declared != as_read:
+        obs.report(
+            "protocol.content_type",
+            f"Content-Type declares charset={declared}, but the body is {own}: a client that "
+            "honours the header reads other text",
+            expected=f"charset={own} (or none)",
+            actual=response.headers.get("content-type", ""),
+        )
 
 
 @register_check(

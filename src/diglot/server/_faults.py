@@ -478,6 +478,15 @@ def _profile_required(entry: Mapping[str, Json], verdict: GroupVerdict) -> Group
     return verdict
 
 
+def _last_page_past_the_end(start: int, count: int, total: int) -> slice:
+    return slice(max(0, total - count), total) if start >= total else slice(start, start + count)
+
+
+def _xml_labelled_latin1(headers: MutableHeaders) -> None:
+    if headers.get("content-type", "").startswith(XML_TYPE.split(";")[0]):
+        headers["content-type"] = "application/xml; charset=iso-8859-1"
+
+
 _S, _P, _G, _M, _E = (
     Family.SCHEMA,
     Family.PROTOCOL,
@@ -809,6 +818,34 @@ _TABLE: tuple[Fault, ...] = (
         _M,
         "create users stores and answers the email address as the new user's userName",
         check_user=_stored_user(lambda entry, user: replace(user, user_name=str(user.email))),
+    ),
+    Fault(
+        "past-end-last-page",
+        _G,
+        "a page past the end shows the last groups of the list, while startPosition echoes "
+        "the position asked for",
+        window=_last_page_past_the_end,
+    ),
+    Fault(
+        "group-name-truncated",
+        _M,
+        "create groups stores (and answers) groupName cut at 20 characters",
+        check_group=_stored_group(lambda entry, group: replace(group, name=group.name[:20])),
+    ),
+    Fault(
+        "xml-charset-mislabelled",
+        _P,
+        "XML answers say charset=iso-8859-1 while their bytes are UTF-8",
+        middleware=(_headers(_xml_labelled_latin1),),
+    ),
+    Fault(
+        "json-member-email-dropped",
+        _E,
+        "JSON list groups: group members carry no email; XML gives it",
+        answer=_list_pages(
+            _each_group(_each_member(lambda u: {k: v for k, v in u.items() if k != "email"})),
+            fmt="json",
+        ),
     ),
     Fault(
         "end-position-past-last",
