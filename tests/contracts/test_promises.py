@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from diglot.contracts import CHECKS
 from diglot.contracts.promises import PROMISES, coverage
 from diglot.engine._results import CheckResult
@@ -121,3 +123,15 @@ def test_every_report_shows_the_runs_promise_coverage() -> None:
     page = render_html(result)
     assert '<section id="promises">' in page
     assert "createUsers.max_500" in page
+
+
+def test_checks_promises_prints_the_inventory(capsys: pytest.CaptureFixture[str]) -> None:
+    from diglot.cli import main
+
+    assert main(["checks", "--promises"]) == 0
+    out = capsys.readouterr().out
+    for promise in PROMISES:
+        assert f"{promise.id}  [" in out
+    assert "faults: search-text-suffix-only" in out
+    assert f"{len(PROMISES)} promises;" in out
+    assert "no check: listGroups.v2_path" in out
