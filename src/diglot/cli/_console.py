@@ -37,6 +37,7 @@ _STYLE = {
     Status.PASSED: "green",
     Status.FAILED: "bold red",
     Status.WARNING: "yellow",
+    Status.KNOWN: "blue",
     Status.INCONCLUSIVE: "magenta",
     Status.SKIPPED: "dim",
 }
@@ -150,7 +151,12 @@ class Console:
             f"{verdict}: {summary['failed']} failed, {summary['warning']} warnings, "
             f"{summary['passed']} passed, {summary['inconclusive']} inconclusive, "
             f"{summary['skipped']} skipped checks; "
-            f"{summary['requests']} requests in {result.duration:.1f} s; seed {result.seed}",
+            + (
+                f"{summary['known']} known and {summary['fixed']} fixed (baseline); "
+                if summary["known"] or summary["fixed"]
+                else ""
+            )
+            + f"{summary['requests']} requests in {result.duration:.1f} s; seed {result.seed}",
             _VERDICT_STYLE.get(verdict, "bold yellow"),
         )
         if written:

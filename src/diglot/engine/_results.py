@@ -20,6 +20,9 @@ class Status(enum.StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     WARNING = "warning"
+    KNOWN = "known"
+    """Every finding of the check is in the run's baseline (``--baseline``): accepted, so it
+    fails nothing, even under ``--strict``."""
     INCONCLUSIVE = "inconclusive"
     """The check was exercised but the exchanges held no evidence either way (see
     ``inconclusive``): never counted as a pass."""
@@ -49,13 +52,19 @@ class CheckResult:
     inconclusive: dict[str, int] = field(default_factory=dict)
     """Why exercising the check gave no evidence, with how often (e.g. "the filter matched
     no group"). A check with such reasons and no judged exchange is inconclusive."""
+    known: set[tuple[str, str, str, str, str]] = field(default_factory=set)
+    """Signatures (``Finding.signature``) of the kept findings that the run's baseline
+    accepts: they make the status ``known``, not failed or warning."""
 
     @property
     def status(self) -> Status:
-        if any(f.severity is Severity.VIOLATION for f in self.findings):
+        new = [f for f in self.findings if f.signature not in self.known]
+        if any(f.severity is Severity.VIOLATION for f in new):
             return Status.FAILED
-        if self.findings:
+        if new:
             return Status.WARNING
+        if self.findings:
+            return Status.KNOWN
         if self.exchanges == 0 and self.inconclusive:
             return Status.INCONCLUSIVE
         if self.exchanges == 0 or self.skip_reason:
@@ -114,6 +123,9 @@ class RunResult:
     results: list[CheckResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     """Run-level problems (target unreachable, operation not served), each a sentence."""
+    fixed: list[dict[str, str]] = field(default_factory=list)
+    """Baseline entries (check, operation, content_type, location, kind) that no longer
+    occur where the run looked (``--baseline``)."""
     incomplete: list[str] = field(default_factory=list)
     """Why the run checked less than it was asked to (the target throttled, the request
     budget was spent, it was interrupted, an empty shard), each a sentence; empty when the
@@ -135,6 +147,7 @@ class RunResult:
             counts[result.status.value] += 1
         counts["findings"] = sum(r.occurrences for r in self.results)
         counts["requests"] = self.requests
+        counts["fixed"] = len(self.fixed)
         return counts
 
     def failed(self, *, strict: bool = False) -> bool:

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from diglot.contracts import CHECKS, MULTI_CHECKS, load_checks
+from diglot.engine._baseline import settle
 from diglot.engine._config import check_rules
 from diglot.engine._options import RunOptions
 from diglot.engine._record import Recorder
@@ -185,6 +186,9 @@ def iter_run(config: RunOptions) -> Iterator[Event]:
             result.errors.append(note)
         result.duration = time.perf_counter() - started
         result.requests = session.sent
+    settle(
+        config.baseline, session.baseline, config.baseline_update, result, [config.token or ""]
+    )
     yield Finished(result)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from diglot.contracts import CHECKS, MULTI_CHECKS, Observation, run_single_checks
+from diglot.engine._baseline import Baseline, load_baseline
 from diglot.engine._options import RunOptions
 from diglot.engine._record import Recorder
 from diglot.engine._results import CheckResult, RunResult
@@ -78,6 +79,12 @@ class Session:
     """The phase being driven got a throttled answer: it sends nothing more (no replays)."""
     latest_violation: Finding | None = None
     """The first violation recorded since it was last reset (drives hypothesis shrinking)."""
+    baseline: Baseline | None = field(default=None, init=False)
+    """The accepted findings (``--baseline``; not while ``--baseline-update`` rewrites it)."""
+
+    def __post_init__(self) -> None:
+        if self.config.baseline is not None and not self.config.baseline_update:
+            self.baseline = load_baseline(self.config.baseline)
     recorder: Recorder | None = None
     """Keeps the run's exchanges for its HAR file (``--record``, or the failing ones)."""
 
@@ -201,9 +208,12 @@ class Session:
             finding = self.configured(found)
             if finding is None:
                 continue
-            if finding.severity is Severity.VIOLATION and self.latest_violation is None:
+            row = self.row(finding.operation, finding.content_type, finding.check)
+            if self.baseline is not None and finding in self.baseline:
+                row.known.add(finding.signature)  # accepted: fails nothing, not shrunk
+            elif finding.severity is Severity.VIOLATION and self.latest_violation is None:
                 self.latest_violation = finding
-            self.row(finding.operation, finding.content_type, finding.check).add(finding)
+            row.add(finding)
         obs.findings.clear()
         case = obs.case
         for check_id, reason in obs.no_evidence:

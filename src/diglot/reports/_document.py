@@ -27,12 +27,14 @@ if TYPE_CHECKING:
     from diglot.model import JSONValue
     from diglot.transport._redact import Redactor
 
-REPORT_VERSION = "1.1"
+REPORT_VERSION = "1.2"
 """Version of the report.json layout, MAJOR.MINOR.
 
 A minor version adds members, optional in the schema so that older reports of the same
 major still validate, or values (1.1: the status ``inconclusive``, the results'
-``inconclusive`` reasons and the summary's count). A reader reads every report of its major
+``inconclusive`` reasons and the summary's count; 1.2: the status ``known``, the results'
+``known`` findings, the run's ``fixed`` baseline entries and the summary's counts of both).
+A reader reads every report of its major
 version up to its own minor; a report of a newer minor that uses something the reader does
 not know is refused with a message to upgrade diglot, never misread. The major changes when a
 member changes its meaning or goes away; another major is refused outright.
@@ -70,6 +72,10 @@ def to_json(run: RunResult, *, redactor: Redactor | None = None) -> dict[str, JS
         "requests": run.requests,
         "summary": cast("dict[str, JSONValue]", run.summary()),
         "errors": [scrub.text(error, limit=TEXT_LIMIT) for error in run.errors],
+        "fixed": [
+            {key: scrub.text(value, limit=SHORT_LIMIT) for key, value in entry.items()}
+            for entry in run.fixed
+        ],
         "incomplete": [scrub.text(reason, limit=TEXT_LIMIT) for reason in run.incomplete],
         "results": [_result(result, scrub) for result in run.results],
         "promises": promise_coverage(run, lambda text: scrub.text(text, limit=SHORT_LIMIT)),
@@ -90,6 +96,7 @@ def _result(result: CheckResult, scrub: Scrubber) -> JSONValue:
         "skip_reason": scrub.text(result.skip_reason, limit=SHORT_LIMIT),
         "inconclusive": cast("dict[str, JSONValue]", scrub.reasons(result.inconclusive)),
         "findings": [_finding(f, result.count_of(f) or 1, scrub) for f in result.findings],
+        "known": [i for i, f in enumerate(result.findings) if f.signature in result.known],
     }
 
 
@@ -282,6 +289,7 @@ def build(document: Mapping[str, Any], *, source: str = "report") -> RunResult:
         duration=document["duration"],
         requests=document["requests"],
         errors=list(document["errors"]),
+        fixed=[dict(entry) for entry in document.get("fixed", [])],  # since 1.2
         incomplete=list(document.get("incomplete", [])),  # optional: absent before it existed
     )
     for index, item in enumerate(document["results"]):
@@ -301,6 +309,9 @@ def build(document: Mapping[str, Any], *, source: str = "report") -> RunResult:
             finding = _read_finding(entry, result)
             result.findings.append(finding)
             result.counts[finding.signature] = entry["count"]
+        for known in item.get("known", []):  # since report version 1.2
+            if known < len(result.findings):
+                result.known.add(result.findings[known].signature)
         if result.status.value != item["status"]:
             raise ReportError(
                 f"{source}: at /results/{index}: status {inert(repr(item['status']))} contradicts its "

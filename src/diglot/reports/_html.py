@@ -30,11 +30,20 @@ MAX_FINDINGS_PER_RESULT = 10
 EXCERPT_BUDGET = 1_500_000
 """Characters of request/response excerpts on one page; past it, findings show no bodies."""
 
-_STATUS_ORDER = (Status.FAILED, Status.WARNING, Status.INCONCLUSIVE, Status.PASSED, Status.SKIPPED)
-"""Worst first: a cell shows its worst status; inconclusive (no evidence) ranks above passed."""
+_STATUS_ORDER = (
+    Status.FAILED,
+    Status.WARNING,
+    Status.INCONCLUSIVE,
+    Status.KNOWN,
+    Status.PASSED,
+    Status.SKIPPED,
+)
+"""Worst first: a cell shows its worst status; inconclusive (no evidence) ranks above passed,
+known (accepted in the baseline) between them."""
 _MARK = {
     Status.FAILED: "✗",
     Status.WARNING: "!",
+    Status.KNOWN: "≈",
     Status.INCONCLUSIVE: "?",
     Status.PASSED: "✓",
     Status.SKIPPED: "–",
@@ -66,6 +75,7 @@ table{border-collapse:collapse}
 .s-passed{background:var(--pass-bg);color:var(--pass)}
 .s-skipped{background:var(--skip-bg);color:var(--skip)}
 .s-inconclusive{background:var(--inc-bg);color:var(--inc)}
+.s-known{background:#e1effa;color:#0b4f7c}.result.s-known{border-left-color:#0b4f7c}
 .legend{color:#555;font-size:12px}
 #filters{display:flex;gap:16px;align-items:center;margin:8px 0;flex-wrap:wrap}
 .result{border:1px solid var(--line);border-left-width:6px;border-radius:4px;padding:8px 12px;
@@ -223,8 +233,20 @@ class _Page:
         )
         return (
             f'<ul class="counts">{items}<li>{summary["findings"]} findings</li>'
-            f"<li>{summary['requests']} requests</li></ul>"
+            f"<li>{summary['requests']} requests</li>{self._fixed()}</ul>"
         )
+
+    def _fixed(self) -> str:
+        """The baseline entries that no longer occur, as one count with them in its title."""
+        fixed = self.run.fixed
+        if not fixed:
+            return ""
+        title = "; ".join(
+            f"{e.get('check')} on {e.get('operation')} ({e.get('content_type')}) "
+            f"{e.get('location')}: {e.get('kind')}"
+            for e in fixed[:50]
+        )
+        return f'<li class="s-passed" title="{_e(title)}">{len(fixed)} fixed (baseline)</li>'
 
     def _errors(self) -> str:
         out = ""
@@ -275,7 +297,8 @@ class _Page:
             f"<tbody>{''.join(rows)}</tbody></table>"
             '<p class="legend">Each cell: the checks of one family for one operation in one '
             "content type, coloured by the worst status; ✗ failed, ! warning, ? inconclusive "
-            "(exercised, nothing to judge), ✓ passed, – skipped. Click a cell to jump to its "
+            "(exercised, nothing to judge), ≈ known (accepted in the baseline), ✓ passed, "
+            "– skipped. Click a cell to jump to its "
             "checks.</p></section>"
         )
 

@@ -162,6 +162,15 @@ def _render(run: RunResult) -> str:
         f"| {summary['passed']} | {summary['failed']} | {summary['warning']} | "
         f"{summary['inconclusive']} | {summary['skipped']} | {summary['findings']} |",
         "",
+        *(
+            [
+                f"Baseline: {summary['known']} known (accepted, fail nothing) · "
+                f"{summary['fixed']} fixed (in the baseline, no longer found)",
+                "",
+            ]
+            if summary["known"] or summary["fixed"]
+            else []
+        ),
     ]
     if run.incomplete:
         out += ["**Incomplete**", ""]

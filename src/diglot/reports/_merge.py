@@ -64,6 +64,8 @@ def merge(runs: Sequence[RunResult]) -> RunResult:
         duration=(end - start).total_seconds(),
         requests=sum(run.requests for run in runs),
         errors=list(dict.fromkeys(error for run in runs for error in run.errors)),
+        # each shard lists as fixed only what it judged: the union (duplicates dropped)
+        fixed=[dict(t) for t in dict.fromkeys(tuple(e.items()) for r in runs for e in r.fixed)],
         incomplete=list(dict.fromkeys(reason for run in runs for reason in run.incomplete)),
     )
     combined: dict[tuple[str, str, str], list[CheckResult]] = {}
@@ -95,6 +97,7 @@ def _combine(parts: list[CheckResult]) -> CheckResult:
         exchanges=sum(part.exchanges for part in parts),
         skip_reason="" if ran else "; ".join(reasons),
         inconclusive=inconclusive,
+        known={key for part in parts for key in part.known},  # baselined in any shard
     )
     for part in parts:
         for finding in part.findings:
