@@ -240,6 +240,11 @@ def judge_complete(
         )
     if not expected:
         obs.inconclusive(COMPLETE.id, f"no group of the account matches {_describe(search)}")
+    elif page.next_uri is not None:
+        obs.inconclusive(
+            COMPLETE.id,
+            f"{_describe(search)} fills more than a page of 100, so only its total was judged",
+        )
 
 
 def walk_filtered(
