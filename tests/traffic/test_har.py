@@ -174,3 +174,14 @@ def test_a_file_that_is_no_har_is_a_usage_error(
     assert "no log.entries" in capsys.readouterr().err
     assert main(["check", "--har", str(tmp_path / "missing.har")]) == 2
     assert main(["check", "--har", str(bad), "--operation", "listGroups"]) == 2
+
+
+def test_requests_without_a_response_are_counted_not_judged(tmp_path: Path) -> None:
+    url = f"https://api.example/restapi/v2.1/accounts/{DEFAULT_ACCOUNT_ID}/groups"
+    entry = _entry("GET", url, "application/json", 0, "", "")
+    har = tmp_path / "cancelled.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}))
+    result = judge_traffic(read_har(har), source="cancelled.har")
+    assert not result.failed()
+    assert result.requests == 1
+    assert "1 recorded request(s) have no response and were not judged" in result.errors

@@ -129,3 +129,33 @@ def test_a_non_loopback_bind_is_refused(capsys: pytest.CaptureFixture[str]) -> N
     assert code == 2
     assert "--allow-remote" in capsys.readouterr().err
     assert main(["proxy", "--upstream", "ftp://x"]) == 2
+
+
+def test_bodies_past_the_limit_pass_whole_and_unjudged(tmp_path: Path) -> None:
+    from diglot.cli._proxy_app import ProxyJudge, create_proxy_app, serving
+
+    judge = ProxyJudge("in-process proxy", tmp_path)
+    judge.start()
+    try:
+        with running() as upstream:
+            app = create_proxy_app(upstream, judge, max_body=1000)
+            with serving(app, host="127.0.0.1", port=0) as proxy_url:
+                base = proxy_url + "/restapi"  # the upstream's base path, kept
+                path = f"/v2.1/accounts/{DEFAULT_ACCOUNT_ID}/groups"
+                big = {"groups": [{"groupName": f"big {i:04d} " + "x" * 40} for i in range(40)]}
+                through = httpx.post(base + path, json=big, headers={"Accept": "application/json"})
+                assert through.status_code == 201, through.text
+                assert len(through.json()["groups"]) == 40
+                direct = httpx.get(upstream + path, headers={"Accept": "application/xml"})
+                listed = httpx.get(base + path, headers={"Accept": "application/xml"})
+                assert len(listed.content) > 1000
+                assert listed.content == direct.content
+                small = httpx.get(base + path + "?count=1&search_text=zz-none")
+                assert small.status_code == 200
+        result = judge.result()
+    finally:
+        judge.stop()
+    assert result.requests == 3
+    assert any("2 exchange(s) passed unjudged" in e for e in result.errors), result.errors
+    judged = {(r.operation, r.check): r.exchanges for r in result.results}
+    assert judged["listGroups", "schema.body"] == 1

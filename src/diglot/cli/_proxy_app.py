@@ -12,12 +12,13 @@ unjudged. The ``Authorization`` header goes upstream as it came and nowhere else
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import sys
 import threading
 import zlib
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -193,9 +194,25 @@ def create_proxy_app(upstream: str, judge: ProxyJudge, *, max_body: int) -> Star
         rest = path[len(prefix) :] if prefix and path.startswith(prefix) else path
         url = target + rest + (f"?{request.url.query}" if request.url.query else "")
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
-        body = await request.body()  # requests are small here; the server bounds them too
+        incoming = request.stream()
+        parts: list[bytes] = []
+        taken = 0
+        whole = True
+        async for part in incoming:
+            parts.append(part)
+            taken += len(part)
+            if taken > max_body:  # too large to judge: it streams on as it comes
+                whole = False
+                break
+        body = b"".join(parts)
+
+        async def remainder() -> AsyncIterator[bytes]:
+            yield body
+            async for part in incoming:
+                yield part
+
         upstream_request = client().build_request(
-            request.method, url, headers=headers, content=body
+            request.method, url, headers=headers, content=body if whole else remainder()
         )
         try:
             answer = await client().send(upstream_request, stream=True)
@@ -218,10 +235,13 @@ def create_proxy_app(upstream: str, judge: ProxyJudge, *, max_body: int) -> Star
         out_headers = [
             (k, v) for k, v in answer.headers.multi_items() if k.lower() not in HOP_BY_HOP
         ]
-        if complete:
+        if complete and whole:
             raw = b"".join(buffered)
             await answer.aclose()
             judge.offer(_recorded(request.method, url, headers, body, answer, raw))
+        elif complete:
+            await answer.aclose()
+            judge.offer(None)
         else:
             judge.offer(None)
 
@@ -243,13 +263,72 @@ def create_proxy_app(upstream: str, judge: ProxyJudge, *, max_body: int) -> Star
         ]
         return streamed
 
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        for open_client in clients:  # its connections close before the loop does
+            await open_client.aclose()
+
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
     return Starlette(
         routes=[
             Route(CONTROL_PATH, report, methods=["GET", "POST"]),
             Route("/{path:path}", forward, methods=methods),
-        ]
+        ],
+        lifespan=lifespan,
     )
+
+
+@contextlib.contextmanager
+def serving(app: Starlette, *, host: str, port: int) -> Iterator[str]:
+    """Serve the proxy on uvicorn in a thread; yield ``http://HOST:PORT``; stop it on exit.
+
+    Like the reference server's runner, with the lifespan on, so that the upstream client's
+    connections are closed inside the event loop when the proxy stops.
+
+    Raises:
+        UsageError: the address cannot be bound.
+        TargetUnreachable: uvicorn did not start.
+    """
+    import socket
+    import time
+
+    import uvicorn
+
+    from diglot.errors import TargetUnreachable, UsageError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port "
+            "(0 picks a free one)"
+        ) from None
+    real_port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="diglot-proxy", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise TargetUnreachable(f"the proxy did not start on {host}:{real_port}")
+        time.sleep(0.005)
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    try:
+        yield f"http://{shown}:{real_port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
 
 
 def _plain(status: int, headers: list[tuple[str, str]], body: bytes) -> StarletteResponse:

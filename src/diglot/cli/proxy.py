@@ -61,8 +61,7 @@ def execute(args: argparse.Namespace) -> int:
     from urllib.parse import urlsplit
 
     from diglot.cli._console import Console
-    from diglot.cli._proxy_app import CONTROL_PATH, ProxyJudge, create_proxy_app
-    from diglot.server import serve_app
+    from diglot.cli._proxy_app import CONTROL_PATH, ProxyJudge, create_proxy_app, serving
 
     if not _loopback(args.host) and not args.allow_remote:
         raise UsageError(
@@ -86,8 +85,7 @@ def execute(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, on_signal)
     console = Console()
     try:
-        with serve_app(app, host=args.host, port=args.port) as url:
-            base = url.removesuffix("/restapi")
+        with serving(app, host=args.host, port=args.port) as base:
             path = upstream.path.rstrip("/")
             console.line(f"diglot proxy at {base}{path} -> {args.upstream}")
             console.line(

@@ -111,6 +111,8 @@ class TrafficJudge:
     """Observations kept for the cross-exchange checks; older ones are let go."""
     unmatched: list[str] = field(default_factory=list)
     unmatched_count: int = 0
+    unanswered: int = 0
+    """Recorded requests without a response (a browser's cancelled ones): not judged."""
     observations: list[tuple[Observation, str, int]] = field(default_factory=list)
     """Each judged exchange with its base URL and epoch."""
     epoch: int = 0
@@ -138,7 +140,12 @@ class TrafficJudge:
         failure = None
         if isinstance(response_or_exchange, Recorded):
             response = response_or_exchange.response
-            failure = None if response is not None else "no response was recorded"
+            if response is None:  # cancelled or blocked in the recorder: nothing to judge
+                self.session.result.requests += 1
+                self.unanswered += 1
+                if request.method not in ("GET", "HEAD"):
+                    self.epoch += 1
+                return
         elif isinstance(response_or_exchange, Exchange):
             response, failure = response_or_exchange.response, response_or_exchange.failure
         self.session.result.requests += 1
@@ -164,6 +171,10 @@ class TrafficJudge:
         self._links()
         self._rows()
         result = self.session.result
+        if self.unanswered:
+            result.errors.append(
+                f"{self.unanswered} recorded request(s) have no response and were not judged"
+            )
         if self.unmatched_count:
             shown = ", ".join(self.unmatched)
             more = self.unmatched_count - len(self.unmatched)
