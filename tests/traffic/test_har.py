@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -185,3 +186,25 @@ def test_requests_without_a_response_are_counted_not_judged(tmp_path: Path) -> N
     assert not result.failed()
     assert result.requests == 1
     assert "1 recorded request(s) have no response and were not judged" in result.errors
+
+
+def test_a_base64_body_and_http2_pseudo_headers_are_read(tmp_path: Path) -> None:
+    import base64
+
+    url = f"https://api.example/restapi/v2.1/accounts/{DEFAULT_ACCOUNT_ID}/signing_groups"
+    body = '{"groups": []}'.encode("utf-16")  # not UTF-8: recorders keep it in base64
+    entry: Any = _entry("GET", url, "application/json", 200, "application/json", "")
+    entry["response"]["content"] = {
+        "size": len(body),
+        "mimeType": "application/json; charset=utf-16",
+        "text": base64.b64encode(body).decode(),
+        "encoding": "base64",
+    }
+    entry["request"]["headers"].append({"name": ":authority", "value": "api.example"})
+    har = tmp_path / "devtools.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}))
+    (recorded,) = read_har(har)
+    assert recorded.response is not None
+    assert recorded.response.body == body
+    assert set(recorded.request.headers) == {"Accept"}
+    assert recorded.request.authenticated

@@ -64,6 +64,13 @@ def test_a_full_record_replayed_against_the_same_fault_reproduces_it(
     assert all("Authorization" not in e.request.headers for e in recorded)
     assert all(e.request.authenticated for e in recorded)
     assert TOKEN not in (reports / TRAFFIC_FILE).read_text()
+    log = json.loads((reports / TRAFFIC_FILE).read_text())["log"]
+    assert log["version"] == "1.2"
+    assert log["creator"]["name"] == "diglot"
+    for entry in log["entries"]:
+        assert {"startedDateTime", "time", "request", "response", "cache", "timings"} <= set(entry)
+        assert {"method", "url", "httpVersion", "headers", "queryString"} <= set(entry["request"])
+        assert {"status", "headers", "content", "redirectURL"} <= set(entry["response"])
     capsys.readouterr()
     with running(fault="xml-child-order") as base_url:
         code = main(["replay", str(reports / TRAFFIC_FILE), "--base-url", base_url])
