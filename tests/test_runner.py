@@ -29,7 +29,14 @@ def test_the_clean_reference_server_gives_no_finding_at_all():
     # every operation × content type × applicable check has a row
     assert {(r.operation, r.content_type) for r in result.results} == {
         (op, ct)
-        for op in ("listGroups", "createGroups", "createUsers", "listSigningGroups")
+        for op in (
+            "listGroups",
+            "createGroups",
+            "deleteGroups",
+            "createUsers",
+            "deleteUsers",
+            "listSigningGroups",
+        )
         for ct in ("json", "xml")
     }
     assert result.requests > 100

@@ -56,7 +56,9 @@ def test_delete_groups_xml(client: httpx.Client) -> None:
     assert response.status_code == 200
     root = parse_xml(response)
     assert root.tag == q("groupInformation")
-    (group,) = root.find(q("groups")) or []
+    listed = root.find(q("groups"))
+    assert listed is not None
+    (group,) = listed
     assert local_names(group) == ["groupId", "groupName", "groupType"]
     assert group.findtext(q("groupId")) == group_id
     assert group_id not in listed_ids(client)
@@ -89,7 +91,9 @@ def test_delete_users_closes_them_json_and_xml(client: httpx.Client) -> None:
     assert response.status_code == 200
     root = parse_xml(response)
     assert root.tag == q("usersResponse")
-    (user,) = root.find(q("users")) or []
+    users = root.find(q("users"))
+    assert users is not None
+    (user,) = users
     assert user.findtext(q("userStatus")) == "Closed"
     assert user.findtext(q("userId")) == second
     # closed once: a second close names no open user

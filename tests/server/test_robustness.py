@@ -25,7 +25,7 @@ def test_unknown_path_is_404_error_details(base_url: str, path: str) -> None:
 
 
 def test_wrong_method_is_405_error_details(client: httpx.Client) -> None:
-    response = client.delete("/groups", headers=XML)
+    response = client.put("/groups", headers=XML)
     assert response.status_code == 405
     assert parse_xml(response).findtext(q("errorCode")) == "METHOD_NOT_ALLOWED"
     assert "POST" in response.headers["allow"]

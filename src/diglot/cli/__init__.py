@@ -61,6 +61,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "diglot.cli.proxy",
         "a reverse proxy that judges every exchange passing through it",
     ),
+    "cleanup": (
+        "diglot.cli.cleanup",
+        "remove the groups and users runs left on a target (from a report, or by name prefix)",
+    ),
     "serve": ("diglot.cli.serve", "run the embedded reference server"),
     "spec": ("diglot.cli.spec", "print the OpenAPI document or the XML Schema"),
     "checks": ("diglot.cli.checks", "list every check, or explain one"),

@@ -21,6 +21,11 @@ from diglot.errors import UsageError
 from diglot.model import JSONValue
 
 CONTENT_TYPES = ("json", "xml")
+EMBEDDED_EXAMPLES = 25
+"""Generated cases per operation and content type against the embedded server."""
+REMOTE_EXAMPLES = 4
+"""... against a ``--base-url`` target: a default run there stays within about 300 requests
+on an account like the reference server's (README, "Against staging")."""
 
 
 def _csv(text: str) -> tuple[str, ...]:
@@ -189,9 +194,12 @@ class RunOptions:
     shard: tuple[int, int] | None = option(
         None, "i/n: run the i-th of n shards (0-based)", group=_SCOPE, parse=_shard, metavar="I/N"
     )
-    max_examples: int = option(
-        25,
-        "generated cases per operation and content type; boundary and invalid cases come on top",
+    max_examples: int | None = option(
+        None,
+        "generated cases per operation and content type; boundary and invalid cases come on "
+        f"top (default: {EMBEDDED_EXAMPLES} against the embedded server, {REMOTE_EXAMPLES} "
+        "against a --base-url target, so that a default run there stays within about 300 "
+        "requests)",
         group=_GEN,
         parse=_positive_int,
         metavar="N",
@@ -206,6 +214,18 @@ class RunOptions:
     shrink: bool = option(True, "shrink failures to a minimal example", group=_GEN)
     name_prefix: str = option(
         "diglot-", "prefix of every group and user name diglot creates", group=_GEN, metavar="P"
+    )
+    bulk_cases: bool = option(
+        False,
+        "also send the boundary cases that create hundreds of users (500 and 501 in one "
+        "request) to a --base-url target; the embedded server always gets them",
+        group=_SCOPE,
+    )
+    cleanup: bool = option(
+        True,
+        "at the end, delete the groups and close the users the run created (deleteGroups, "
+        "deleteUsers); --no-cleanup keeps them (diglot cleanup REPORT.json removes them later)",
+        group=_SCOPE,
     )
     rate_limit: float | None = option(
         None,
@@ -401,7 +421,7 @@ class RunOptions:
                 f"--content-types: {shown} is not a content type diglot tests; use json, xml "
                 "or json,xml"
             )
-        if self.max_examples < 1:
+        if self.max_examples is not None and self.max_examples < 1:
             raise UsageError(f"--max-examples must be at least 1, got '{self.max_examples}'")
         if self.timeout <= 0:
             raise UsageError(f"--timeout must be a positive number of seconds, got {self.timeout}")
@@ -438,6 +458,13 @@ class RunOptions:
             index, count = self.shard
             if count < 1 or not 0 <= index < count:
                 raise UsageError(f"--shard {index}/{count} is not valid: use i/n with 0 <= i < n")
+
+    @property
+    def examples(self) -> int:
+        """``max_examples``, or its default for the target (embedded or ``--base-url``)."""
+        if self.max_examples is not None:
+            return self.max_examples
+        return REMOTE_EXAMPLES if self.base_url is not None else EMBEDDED_EXAMPLES
 
     @staticmethod
     def token_from_environment() -> str | None:

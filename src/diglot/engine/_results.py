@@ -109,6 +109,38 @@ class CheckResult:
 
 
 @dataclass(slots=True)
+class Resource:
+    """One group or user a run created on the target (``kind`` is ``group`` or ``user``)."""
+
+    kind: str
+    id: str
+    name: str
+    content_type: str
+    removed: bool = False
+
+
+@dataclass(slots=True)
+class Resources:
+    """What a run created on the target, and what its cleanup did about it.
+
+    ``cleanup`` is ``done`` (nothing left), ``partial`` / ``failed`` (some or all left, see
+    ``notes``), ``unsupported`` (the target answered the deletes 404 or 405), ``kept``
+    (``--no-cleanup``), ``not run`` (nothing created, or the run stopped first).
+    """
+
+    run_id: str
+    name_prefix: str
+    created: list[Resource] = field(default_factory=list)
+    cleanup: str = "not run"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def left(self) -> list[Resource]:
+        """What the run created and did not remove."""
+        return [r for r in self.created if not r.removed]
+
+
+@dataclass(slots=True)
 class RunResult:
     """A whole run: what was tested, how, and every check result."""
 
@@ -126,6 +158,9 @@ class RunResult:
     fixed: list[dict[str, str]] = field(default_factory=list)
     """Baseline entries (check, operation, content_type, location, kind) that no longer
     occur where the run looked (``--baseline``)."""
+    resources: list[Resources] = field(default_factory=list)
+    """What the run created on the target and whether its cleanup removed it: one entry per
+    run (a merged report keeps each shard's)."""
     incomplete: list[str] = field(default_factory=list)
     """Why the run checked less than it was asked to (the target throttled, the request
     budget was spent, it was interrupted, an empty shard), each a sentence; empty when the

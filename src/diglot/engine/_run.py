@@ -26,10 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from diglot.contracts import CHECKS, MULTI_CHECKS, load_checks
 from diglot.engine._baseline import settle
+from diglot.engine._cleanup import note_bulk_skipped, run_cleanup, sends_bulk, why_not_sent
 from diglot.engine._config import check_rules
 from diglot.engine._options import RunOptions
 from diglot.engine._record import Recorder
-from diglot.engine._results import CheckResult, RunResult
+from diglot.engine._results import CheckResult, Resources, RunResult
 from diglot.engine._session import (
     GIVE_UP_AFTER,
     BudgetExhausted,
@@ -42,7 +43,7 @@ from diglot.engine._session import (
 from diglot.errors import ContractViolation, TargetUnreachable, UsageError
 from diglot.model import Case, Exchange, Finding
 from diglot.specs import Spec, load_spec
-from diglot.strategies import Names, explicit_cases, from_operation
+from diglot.strategies import Names, explicit_cases, from_operation, generates_cases
 from diglot.transport._client import Limits, Transport, check_reachable
 from diglot.transport._redact import Redactor
 
@@ -133,6 +134,7 @@ def iter_run(config: RunOptions) -> Iterator[Event]:
         )
         session.recorder = Recorder(config.record_traffic, config.record_limit)
         result.traffic = session.recorder
+        result.resources.append(Resources(session.names.run_id, config.name_prefix))
         started = time.perf_counter()
         # content type outer, so that every shard of pairs[i::n] mixes JSON and XML work
         pairs = [(op, ct) for ct in config.content_types for op in operations]
@@ -167,6 +169,10 @@ def iter_run(config: RunOptions) -> Iterator[Event]:
                 "the run was interrupted (Ctrl-C or SIGTERM); these results are what was "
                 "checked until then"
             )
+        try:
+            run_cleanup(session)  # what the run created goes, unless --no-cleanup
+        except KeyboardInterrupt:
+            result.resources[-1].notes.append("the cleanup was interrupted: see what is left")
         _finish(session, operations, pairs[:completed], pairs[completed:], stop)
         if not pairs:
             result.short = True
@@ -305,6 +311,8 @@ def _operation_phases(session: Session, operation: Operation, content_type: str)
             if info.applies_to(op_id):
                 session.skip(op_id, content_type, check_id, f"[operations.{op_id}] skip = true")
         return
+    if not generates_cases(operation):
+        return  # a delete: sent only by the cleanup at the end, naming what the run created
     _phase(_generated, session, operation, content_type)
     yield Progress(op_id, content_type, "generated", session.sent)
     for multi in MULTI_CHECKS:
@@ -357,14 +365,22 @@ def _generated(session: Session, operation: Operation, content_type: str) -> Non
         content_type=content_type,
         account_id=session.account_id,
         names=session.names,
+        bulk=sends_bulk(session),
     )
+    if not sends_bulk(session):
+        note_bulk_skipped(session, operation, content_type)
+    # a POST is not replayed against a remote target (shrinking would send it again and
+    # again): its first failing example is kept; GETs, and the embedded server, are shrunk
+    replay = operation.is_read_only or session.config.base_url is None
     own = session.config.rules.operation(operation.operation_id).max_examples
-    remaining = own or session.config.max_examples
+    remaining = own or session.config.examples
     batch = 0
     while remaining > 0:
         size = min(remaining, EXAMPLES_PER_BATCH)
         seed = session.seed if batch == 0 else hash((session.seed, batch)) % 2**32
-        minimal = _generate_batch(session, strategy, explicit if batch == 0 else [], size, seed)
+        minimal = _generate_batch(
+            session, strategy, explicit if batch == 0 else [], size, seed, replay=replay
+        )
         for finding in minimal:
             _promote(session.row(finding.operation, finding.content_type, finding.check), finding)
         remaining -= size
@@ -377,8 +393,14 @@ def _generate_batch(
     explicit: list[Case],
     max_examples: int,
     seed: int,
+    *,
+    replay: bool = True,
 ) -> list[Finding]:
-    """One hypothesis run: the explicit cases, then generated ones; the shrunk failures."""
+    """One hypothesis run: the explicit cases, then generated ones; the shrunk failures.
+
+    With ``replay`` False no failing example is sent again: hypothesis is not told of the
+    failure (the finding is recorded all the same), so it neither shrinks nor replays it.
+    """
     from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
     from hypothesis import seed as hypothesis_seed
 
@@ -388,7 +410,11 @@ def _generate_batch(
         deadline=None,
         derandomize=False,
         suppress_health_check=list(HealthCheck),
-        phases=[Phase.explicit, Phase.generate, *([Phase.shrink] if session.config.shrink else [])],
+        phases=[
+            Phase.explicit,
+            Phase.generate,
+            *([Phase.shrink] if session.config.shrink and replay else []),
+        ],
         report_multiple_bugs=True,
         print_blob=False,
         verbosity=Verbosity.quiet,
@@ -399,7 +425,7 @@ def _generate_batch(
         session.latest_violation = None
         session.send(case)
         latest = session.latest_violation
-        if latest is not None:
+        if replay and latest is not None:
             raise _violation_type(latest.check)(latest)
 
     for case in explicit:
@@ -475,12 +501,8 @@ def _finish(
                     row.skip_reason = f"not reached: {stop}"
             else:
                 row.skip_reason = _why_not(session, operation, content_type, check_id)
-    # An operation not asked for (listGroups, sent to find what createGroups made) gets no
-    # rows of its own, unless something was found in its answers.
-    asked = {operation.operation_id for operation in operations}
     session.result.results = sorted(
-        (row for row in session.table.values() if row.operation in asked or row.findings),
-        key=lambda r: (r.operation, r.content_type, r.family, r.check),
+        session.table.values(), key=lambda r: (r.operation, r.content_type, r.family, r.check)
     )
 
 
@@ -495,6 +517,11 @@ def _why_not(session: Session, operation: Operation, content_type: str, check_id
             f"diglot stopped sending to it after {GIVE_UP_AFTER} requests in a row hit the "
             "time limit"
         )
+    if not generates_cases(operation):
+        return why_not_sent(session, operation.operation_id, content_type)
+    bulk = session.ledger.bulk_skipped.get((operation.operation_id, content_type, check_id))
+    if bulk is not None:
+        return bulk
     return "no exchange this check applies to came up in this run"
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from diglot.contracts import CHECKS, MULTI_CHECKS, Observation, run_single_checks
 from diglot.engine._baseline import Baseline, load_baseline
+from diglot.engine._cleanup import Ledger
 from diglot.engine._options import RunOptions
 from diglot.engine._record import Recorder
 from diglot.engine._results import CheckResult, RunResult
@@ -87,6 +88,8 @@ class Session:
             self.baseline = load_baseline(self.config.baseline)
     recorder: Recorder | None = None
     """Keeps the run's exchanges for its HAR file (``--record``, or the failing ones)."""
+    ledger: Ledger = field(default_factory=Ledger)
+    """What the run created on the target (removed by the cleanup at the end)."""
 
     # -- sending ----------------------------------------------------------------------------
     def request_for(self, case: Case) -> Request:
@@ -158,6 +161,7 @@ class Session:
         exchange = Exchange(case, request, response, failure)
         if self.recorder is not None:
             self.recorder.sent(exchange)
+        self.ledger.note(self.spec, self.names.stem, exchange)
         return exchange
 
     # -- judging ----------------------------------------------------------------------------
@@ -236,7 +240,7 @@ class Session:
     # -- what checks see of the options (RunContext) -------------------------------------
     @property
     def max_examples(self) -> int:
-        return self.config.max_examples
+        return self.config.examples
 
     @property
     def content_types(self) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from diglot._display import inert
-from diglot.engine._results import CheckResult, RunResult
+from diglot.engine._results import CheckResult, Resource, Resources, RunResult
 from diglot.errors import ReportError
 from diglot.model import Family, Finding, Request, Response, Severity
 from diglot.reports._promises import promise_coverage
@@ -77,9 +77,43 @@ def to_json(run: RunResult, *, redactor: Redactor | None = None) -> dict[str, JS
             for entry in run.fixed
         ],
         "incomplete": [scrub.text(reason, limit=TEXT_LIMIT) for reason in run.incomplete],
+        "resources": [_resources(entry, scrub) for entry in run.resources],
         "results": [_result(result, scrub) for result in run.results],
         "promises": promise_coverage(run, lambda text: scrub.text(text, limit=SHORT_LIMIT)),
     }
+
+
+def _resources(entry: Resources, scrub: Scrubber) -> JSONValue:
+    # ids and names are kept whole: they are what a later cleanup sends back to the target
+    return {
+        "run_id": entry.run_id,
+        "name_prefix": entry.name_prefix,
+        "cleanup": entry.cleanup,
+        "notes": [scrub.text(note, limit=TEXT_LIMIT) for note in entry.notes],
+        "created": [
+            {
+                "kind": r.kind,
+                "id": r.id,
+                "name": r.name,
+                "content_type": r.content_type,
+                "removed": r.removed,
+            }
+            for r in entry.created
+        ],
+    }
+
+
+def _read_resources(item: Mapping[str, Any]) -> Resources:
+    return Resources(
+        run_id=item["run_id"],
+        name_prefix=item["name_prefix"],
+        created=[
+            Resource(r["kind"], r["id"], r["name"], r["content_type"], r["removed"])
+            for r in item["created"]
+        ],
+        cleanup=item["cleanup"],
+        notes=list(item["notes"]),
+    )
 
 
 def _result(result: CheckResult, scrub: Scrubber) -> JSONValue:
@@ -291,6 +325,7 @@ def build(document: Mapping[str, Any], *, source: str = "report") -> RunResult:
         errors=list(document["errors"]),
         fixed=[dict(entry) for entry in document.get("fixed", [])],  # since 1.2
         incomplete=list(document.get("incomplete", [])),  # optional: absent before it existed
+        resources=[_read_resources(item) for item in document.get("resources", [])],
     )
     for index, item in enumerate(document["results"]):
         result = CheckResult(

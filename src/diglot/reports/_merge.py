@@ -64,9 +64,10 @@ def merge(runs: Sequence[RunResult]) -> RunResult:
         duration=(end - start).total_seconds(),
         requests=sum(run.requests for run in runs),
         errors=list(dict.fromkeys(error for run in runs for error in run.errors)),
+        incomplete=list(dict.fromkeys(reason for run in runs for reason in run.incomplete)),
         # each shard lists as fixed only what it judged: the union (duplicates dropped)
         fixed=[dict(t) for t in dict.fromkeys(tuple(e.items()) for r in runs for e in r.fixed)],
-        incomplete=list(dict.fromkeys(reason for run in runs for reason in run.incomplete)),
+        resources=[entry for run in runs for entry in run.resources],
     )
     combined: dict[tuple[str, str, str], list[CheckResult]] = {}
     for run in runs:

@@ -17,6 +17,7 @@ from diglot.strategies._cases import (
     from_operation,
     generates_cases,
     is_bulk,
+    malformed_cleanup_case,
 )
 from diglot.strategies._names import EMAIL_DOMAIN, Names, new_run_id, run_id_of, run_started
 
@@ -29,6 +30,7 @@ __all__ = [
     "from_operation",
     "generates_cases",
     "is_bulk",
+    "malformed_cleanup_case",
     "new_run_id",
     "run_id_of",
     "run_started",

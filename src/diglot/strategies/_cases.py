@@ -93,6 +93,15 @@ def cleanup_cases(
     ]
 
 
+def malformed_cleanup_case(operation: Operation, *, content_type: str, account_id: str) -> Case:
+    """A delete whose body is not well-formed: it names nothing, so it removes nothing.
+
+    Its 400 answer is what the generic checks judge the error shape of the deletes by.
+    """
+    make = _CaseMaker(operation.operation_id, content_type, account_id)
+    return _malformed(make, {}, "")[0]
+
+
 def from_operation(
     operation: Operation,
     *,
