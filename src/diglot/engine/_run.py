@@ -501,8 +501,12 @@ def _finish(
                     row.skip_reason = f"not reached: {stop}"
             else:
                 row.skip_reason = _why_not(session, operation, content_type, check_id)
+    # An operation not asked for (listGroups, sent to find what createGroups made) gets no
+    # rows of its own, unless something was found in its answers.
+    asked = {operation.operation_id for operation in operations}
     session.result.results = sorted(
-        session.table.values(), key=lambda r: (r.operation, r.content_type, r.family, r.check)
+        (row for row in session.table.values() if row.operation in asked or row.findings),
+        key=lambda r: (r.operation, r.content_type, r.family, r.check),
     )
 
 

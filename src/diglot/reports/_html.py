@@ -46,7 +46,7 @@ _MARK = {
     Status.KNOWN: "≈",
     Status.INCONCLUSIVE: "?",
     Status.PASSED: "✓",
-    Status.SKIPPED: "–",
+    Status.SKIPPED: "○",  # not "–": "–2" reads as minus two
 }
 
 _CSS = """
@@ -298,7 +298,7 @@ class _Page:
             '<p class="legend">Each cell: the checks of one family for one operation in one '
             "content type, coloured by the worst status; ✗ failed, ! warning, ? inconclusive "
             "(exercised, nothing to judge), ≈ known (accepted in the baseline), ✓ passed, "
-            "– skipped. Click a cell to jump to its "
+            "○ skipped. Click a cell to jump to its "
             "checks.</p></section>"
         )
 
@@ -308,7 +308,7 @@ class _Page:
         statuses = [r.status for r in results]
         worst = next(s for s in _STATUS_ORDER if s in statuses)
         text = " ".join(
-            f"{_MARK[s]}{statuses.count(s)}" for s in _STATUS_ORDER if statuses.count(s)
+            f"{_MARK[s]} {statuses.count(s)}" for s in _STATUS_ORDER if statuses.count(s)
         )
         title = ", ".join(f"{r.check}: {r.status.value}" for r in results)
         first = next(r for r in results if r.status is worst)
