@@ -95,6 +95,12 @@ class Console:
             return
         self.line("  " + text, "dim")
 
+    def request(self, state: str) -> None:
+        """After every request: the bar's text says where the run is, its budget, throttling."""
+        if self._bar is not None and self._task is not None:
+            # escaped: the column renders markup, and "[json]" must stay visible
+            self._bar.update(self._task, description=escape_markup(self.safe(state)))
+
     def stop(self) -> None:
         if self._bar is not None:
             self._bar.stop()

@@ -150,7 +150,10 @@ def execute(args: argparse.Namespace) -> int:
     result = None
     signals: list[str] = []
     previous = _on_sigterm(signals)
-    events = cast("Generator[Progress | Finished, None, None]", iter_run(config))
+    events = cast(
+        "Generator[Progress | Finished, None, None]",
+        iter_run(config, on_request=console.request),
+    )
     try:
         try:
             for event in events:

@@ -89,8 +89,13 @@ def run(config: RunOptions) -> RunResult:
     return result
 
 
-def iter_run(config: RunOptions) -> Iterator[Event]:
+def iter_run(
+    config: RunOptions, *, on_request: Callable[[str], None] | None = None
+) -> Iterator[Event]:
     """Run the conformance suite, yielding progress events and, last, ``Finished``.
+
+    ``on_request``, when given, is told after every request one line of state (operation,
+    requests against the budget, throttling): the CLI's progress bar moves with it.
 
     Raises:
         UsageError: an unknown operation or an impossible option.
@@ -133,6 +138,7 @@ def iter_run(config: RunOptions) -> Iterator[Event]:
             config, spec, transport, base_url, account_id, seed, Names(config.name_prefix), result
         )
         session.recorder = Recorder(config.record_traffic, config.record_limit)
+        session.on_request = on_request
         result.traffic = session.recorder
         result.resources.append(Resources(session.names.run_id, config.name_prefix))
         started = time.perf_counter()

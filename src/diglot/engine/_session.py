@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -90,6 +91,8 @@ class Session:
     """Keeps the run's exchanges for its HAR file (``--record``, or the failing ones)."""
     ledger: Ledger = field(default_factory=Ledger)
     """What the run created on the target (removed by the cleanup at the end)."""
+    on_request: Callable[[str], None] | None = None
+    """Told after every request, with one line of state (the progress bar's text)."""
 
     # -- sending ----------------------------------------------------------------------------
     def request_for(self, case: Case) -> Request:
@@ -141,6 +144,8 @@ class Session:
             raise PhaseThrottled(self.throttled.get(key, "throttled"))
         response, failure = transport.send(request)
         self.sent = transport.stats.requests  # on the wire: retries count
+        if self.on_request is not None:
+            self.on_request(self.state(case))
         if response is not None and self.driving:
             reason = throttling(response.status, response.headers, response.body)
             if reason is not None:
@@ -163,6 +168,20 @@ class Session:
             self.recorder.sent(exchange)
         self.ledger.note(self.spec, self.names.stem, exchange)
         return exchange
+
+    def state(self, case: Case) -> str:
+        """One line: where the run is, its budget, and what throttling cost so far."""
+        stats = self.transport.stats
+        limit = self.config.max_requests
+        parts = [
+            f"{case.operation} [{case.content_type}]",
+            f"{stats.requests}/{limit} requests" if limit else f"{stats.requests} requests",
+        ]
+        if stats.throttled:
+            parts.append(f"throttled {stats.throttled}×, waited {stats.waited:.0f} s")
+        if stats.remaining is not None:
+            parts.append(f"account budget {stats.remaining} left")
+        return " · ".join(parts)
 
     # -- judging ----------------------------------------------------------------------------
     def row(self, operation: str, content_type: str, check_id: str) -> CheckResult:
