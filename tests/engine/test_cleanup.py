@@ -10,6 +10,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -203,6 +204,7 @@ class _NoDeletes:
         await self.app(scope, receive, send)
 
 
+@pytest.mark.slow
 def test_a_target_without_the_deletes_is_reported_and_the_verdict_stands(tmp_path):
     db = tmp_path / "no-deletes.db"
     app = create_app(db_path=str(db))
@@ -246,3 +248,31 @@ def test_cleanup_usage_errors_are_exit_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["cleanup", "--name-prefix", "diglot-", "--older-than", "yesterday"])
     assert exit_.value.code == 2
+
+
+def test_resources_survive_the_report_and_merge():
+    from datetime import UTC, datetime
+
+    from diglot.engine._results import Resource, Resources, RunResult
+    from diglot.reports import from_json, to_json
+    from diglot.reports._merge import merge
+
+    def shard(run_id: str, removed: bool) -> RunResult:
+        run = RunResult("http://127.0.0.1:1/restapi", "1", "0", 1, {}, datetime.now(UTC))
+        created = [
+            Resource("group", "10000031", f"diglot-{run_id}-0 x", "xml", removed),
+            Resource("user", "u-1", f"diglot-{run_id}-user1", "json", removed),
+        ]
+        notes = [] if removed else ["left on the target: 1 group(s), 1 user(s)"]
+        run.resources.append(
+            Resources(run_id, "diglot-", created, "done" if removed else "failed", notes)
+        )
+        return run
+
+    first, second = shard("htkt00001", True), shard("htkt00002", False)
+    merged = merge([from_json(to_json(first)), from_json(to_json(second))])
+    document: Any = to_json(merged)
+    assert [entry["run_id"] for entry in document["resources"]] == ["htkt00001", "htkt00002"]
+    assert document["resources"][1]["cleanup"] == "failed"
+    assert [r["removed"] for r in document["resources"][1]["created"]] == [False, False]
+    assert from_json(document).resources == merged.resources
