@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
+from diglot.errors import UsageError
 from diglot.server._seed import DEFAULT_ACCOUNT_ID, DEFAULT_ACCOUNT_NUMBER
 
 
@@ -49,6 +51,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the variants (name, what differs, the open point) and exit",
     )
+    parser.add_argument(
+        "--require-auth",
+        metavar="PUBLIC_KEY_PEM",
+        type=Path,
+        default=None,
+        help="the OAuth side: POST /oauth/token grants tokens by DocuSign's JWT grant for "
+        "assertions signed with the pair of this RSA public key; the API answers 401 without "
+        "a live token",
+    )
+    parser.add_argument(
+        "--integration-key",
+        metavar="KEY",
+        default=None,
+        help="with --require-auth: the only integration key (iss) accepted (default: any)",
+    )
+    parser.add_argument(
+        "--token-lifetime",
+        metavar="S",
+        type=int,
+        default=3600,
+        help="with --require-auth: seconds an access token lives (3600; short for tests)",
+    )
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -78,13 +102,34 @@ def execute(args: argparse.Namespace) -> int:
         return 0
     get_fault(args.fault)
     get_variant(args.variant)
+    require_auth = None
+    if args.require_auth is not None:
+        from diglot.server._oauth import OAuthSettings
+
+        try:
+            public_key = args.require_auth.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(
+                f"--require-auth {args.require_auth}: cannot be read ({exc})"
+            ) from None
+        if "PUBLIC KEY" not in public_key or args.token_lifetime < 1:
+            raise UsageError(
+                "--require-auth needs an RSA public key in PEM (-----BEGIN PUBLIC KEY-----) and "
+                "--token-lifetime at least 1"
+            )
+        require_auth = OAuthSettings(public_key, args.integration_key, args.token_lifetime)
     app = create_app(
-        account_id=args.account_id, db_path=args.db, fault=args.fault, variant=args.variant
+        account_id=args.account_id,
+        db_path=args.db,
+        fault=args.fault,
+        variant=args.variant,
+        require_auth=require_auth,
     )
     try:
         with serve_app(app, host=args.host, port=args.port) as base_url:
             extras = [f"fault {args.fault}"] if args.fault else []
             extras += [f"variant {args.variant}"] if args.variant else []
+            extras += ["OAuth (JWT grant at /oauth/token)"] if require_auth else []
             with_extras = f" with {' and '.join(extras)}" if extras else ""
             print(f"diglot reference server{with_extras} at {base_url}", flush=True)
             print(f"account {args.account_id} (also {DEFAULT_ACCOUNT_NUMBER}); Ctrl-C stops it")

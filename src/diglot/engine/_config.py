@@ -34,6 +34,7 @@ from diglot.model import Severity
 
 if TYPE_CHECKING:
     from diglot.specs import Spec
+    from diglot.transport._auth import TokenSource
 
 FILE_NAMES = ("diglot.toml", "pyproject.toml")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -494,3 +495,38 @@ if __name__ == "__main__":  # regenerate: python -m diglot.engine._config > .../
     import sys
 
     sys.stdout.write(schema_text())
+
+
+def auth_for(options: RunOptions) -> TokenSource | None:
+    """The token source for the run, its first token already in hand.
+
+    DocuSign's JWT grant when ``--jwt-integration-key``/``--jwt-user-id`` and a private key
+    (``--jwt-private-key FILE`` or ``DIGLOT_JWT_PRIVATE_KEY``) are given, else
+    ``DIGLOT_TOKEN_COMMAND``, else None (the static ``DIGLOT_TOKEN``, sent as it is).
+
+    Raises:
+        UsageError: half a JWT configuration, an unreadable or malformed key.
+        TargetUnreachable: the grant was refused or the command failed (exit code 3).
+    """
+    from diglot.transport._auth import token_source
+
+    key = os.environ.get("DIGLOT_JWT_PRIVATE_KEY") or None
+    if options.jwt_private_key is not None:
+        try:
+            key = options.jwt_private_key.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(
+                f"--jwt-private-key {options.jwt_private_key}: cannot be read "
+                f"({type(exc).__name__})"
+            ) from None
+    source = token_source(
+        token=None,
+        token_command=os.environ.get("DIGLOT_TOKEN_COMMAND") or None,
+        integration_key=options.jwt_integration_key,
+        user_id=options.jwt_user_id,
+        private_key=key,
+        oauth_base=options.oauth_base,
+    )
+    if source is not None:
+        source.token()  # a refused grant or a failing command stops the run here (exit 3)
+    return source

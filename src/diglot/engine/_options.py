@@ -172,6 +172,31 @@ class RunOptions:
     account_id: str | None = option(
         None, "the account to test (required with a base URL)", group=_TARGET, metavar="ID"
     )
+    jwt_integration_key: str | None = option(
+        None,
+        "DocuSign JWT grant: the integration key (client id); with --jwt-user-id and the RSA "
+        "private key, diglot requests its own tokens and renews them (instead of DIGLOT_TOKEN)",
+        group=_TARGET,
+        metavar="KEY",
+    )
+    jwt_user_id: str | None = option(
+        None, "DocuSign JWT grant: the user id to impersonate", group=_TARGET, metavar="GUID"
+    )
+    jwt_private_key: Path | None = option(
+        None,
+        "DocuSign JWT grant: the RSA private key (PEM) file; or its text in "
+        "DIGLOT_JWT_PRIVATE_KEY. Never printed or written",
+        group=_TARGET,
+        parse=Path,
+        metavar="FILE",
+    )
+    oauth_base: str = option(
+        "account-d.docusign.com",
+        "DocuSign JWT grant: the OAuth host, account-d.docusign.com (demo) or "
+        "account.docusign.com (production)",
+        group=_TARGET,
+        metavar="HOST",
+    )
     operations: tuple[str, ...] = option(
         (),
         "comma-separated operation ids (listGroups,createGroups,createUsers,listSigningGroups; "
@@ -499,7 +524,7 @@ class RunOptions:
         out["shard"] = f"{self.shard[0]}/{self.shard[1]}" if self.shard else None
         out["authenticated"] = self.token is not None
         out["config_file"] = None if self.config_file is None else str(self.config_file)
-        out["sources"] = {name: source for name, source in self.sources}
+        out["sources"] = _json_tree(dict(self.sources))
         out["rules"] = _json_tree(self.rules.record())
         return out
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from diglot.contracts import CHECKS, MULTI_CHECKS, load_checks
 from diglot.engine._baseline import settle
 from diglot.engine._cleanup import note_bulk_skipped, run_cleanup, sends_bulk, why_not_sent
-from diglot.engine._config import check_rules
+from diglot.engine._config import auth_for, check_rules
 from diglot.engine._options import RunOptions
 from diglot.engine._record import Recorder
 from diglot.engine._results import CheckResult, Resources, RunResult
@@ -110,6 +110,7 @@ def iter_run(
         transport = stack.enter_context(
             Transport(
                 base_url,
+                auth=auth_for(config),
                 token=config.token,
                 limits=Limits(
                     timeout=config.timeout,

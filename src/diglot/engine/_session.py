@@ -116,7 +116,7 @@ class Session:
             headers["Content-Type"] = MEDIA[case.body_format]
         headers.update(case.headers)
         return Request(
-            operation.method, url, headers, body, authenticated=self.config.token is not None
+            operation.method, url, headers, body, authenticated=self.authenticated
         )
 
     def exchange(self, case: Case, request: Request | None = None) -> Exchange:
@@ -203,8 +203,11 @@ class Session:
         return config.rules.check(check_id, operation).enabled is not False
 
     def configured(self, finding: Finding) -> Finding | None:
-        """The finding as the configuration wants it: None if its check is off, else with
-        the configured severity (``[checks."id"] severity = "warning"``)."""
+        """The finding as the configuration wants it.
+
+        None if its check is off, else with the configured severity
+        (``[checks."id"] severity = "warning"``).
+        """
         if not self.enabled(finding.check, finding.operation):
             return None
         severity = self.config.rules.check(finding.check, finding.operation).severity
@@ -275,4 +278,4 @@ class Session:
 
     @property
     def authenticated(self) -> bool:
-        return self.config.token is not None
+        return self.config.token is not None or self.transport.auth is not None

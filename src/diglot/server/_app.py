@@ -44,6 +44,7 @@ from urllib.parse import quote, urlencode
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -61,6 +62,7 @@ from diglot.server._http import (
     show,
     xml_safe,
 )
+from diglot.server._oauth import OAuth, OAuthSettings
 from diglot.server._store import GroupRow, NewGroup, NewUser, Store
 from diglot.server._variants import FAITHFUL, Variant, get_variant
 
@@ -550,6 +552,7 @@ def create_app(
     account_number: str = _seed.DEFAULT_ACCOUNT_NUMBER,
     permission_profiles: Mapping[str, str] | None = None,
     variant: str | None = None,
+    require_auth: OAuthSettings | None = None,
 ) -> Starlette:
     """Build the reference server's ASGI application.
 
@@ -562,6 +565,8 @@ def create_app(
             defaults to ``PERMISSION_PROFILES``.
         variant: the name of one variant of ``VARIANTS`` (a faithful but different way to
             answer), or None for the server's own; it applies on top of a fault.
+        require_auth: the OAuth side (``diglot.server._oauth``): ``POST /oauth/token`` grants
+            tokens by DocuSign's JWT bearer grant, and the API answers 401 without a live one.
 
     Returns:
         A Starlette application; its ``state.store`` holds the database (closed by
@@ -632,10 +637,16 @@ def create_app(
             request, fmt, ApiError("INVALID_REQUEST", "The request could not be processed.")
         )
 
+    guard: list[Middleware] = []
+    if require_auth is not None:
+        oauth = OAuth(require_auth)
+        routes.append(Route("/oauth/token", oauth.token, methods=["POST"]))
+        guard.append(Middleware(oauth.middleware))  # outermost: a 401 comes before any fault
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: http_error},
-        middleware=[*chosen.middleware, *hooks.middleware],  # the variant's outside the fault's
+        # the variant's outside the fault's
+        middleware=[*guard, *chosen.middleware, *hooks.middleware],
     )
     app.router.redirect_slashes = False
     app.state.store = store

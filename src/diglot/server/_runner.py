@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from diglot.errors import TargetUnreachable, UsageError
 from diglot.server._app import create_app
+from diglot.server._oauth import OAuthSettings
 from diglot.server._seed import DEFAULT_ACCOUNT_ID
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ def running(
     db_path: str | None = None,
     permission_profiles: Mapping[str, str] | None = None,
     variant: str | None = None,
+    require_auth: OAuthSettings | None = None,
 ) -> Iterator[str]:
     """Run the reference server on a free loopback port for the duration of the context.
 
@@ -96,6 +98,8 @@ def running(
         permission_profiles: id -> name for a fresh database.
         variant: one variant of ``VARIANTS`` (a faithful but different way to answer), or
             None for the server's own answers; it applies on top of ``fault``.
+        require_auth: the OAuth side: a JWT-grant token endpoint at ``/oauth/token`` (the
+            origin of the base URL) and 401 on the API without a live token.
 
     Yields:
         The base URL, like ``http://127.0.0.1:53411/restapi``: operation paths start at
@@ -114,6 +118,7 @@ def running(
         fault=fault,
         permission_profiles=permission_profiles,
         variant=variant,
+        require_auth=require_auth,
     )
     try:
         with serve_app(app) as base_url:

@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from diglot.model import Request
+    from diglot.transport._auth import TokenSource
 
 try:
     _VERSION = version("diglot")
@@ -422,6 +423,7 @@ class Transport:
         rate_limit_margin: int = 0,
         user_agent: str = DEFAULT_USER_AGENT,
         verify: ssl.SSLContext | str | bool = True,
+        auth: TokenSource | None = None,
     ) -> None:
         try:
             self._origin = _origin(base_url)
@@ -444,6 +446,11 @@ class Transport:
         self.redactor = Redactor([token, token.replace("/", "\\/") if token else None])
         self.stats = TransportStats()
         self._token = token
+        self.auth = auth
+        """Where tokens come from when they change (JWT grant, token command); renewed once
+        per request after a 401, each new one added to the redactor."""
+        if auth is not None and hasattr(auth, "on_new"):
+            auth.on_new = self.redactor.add
         self._interval = 1.0 / rate_limit if rate_limit else 0.0
         self._next_slot = 0.0
         self._pace_lock = threading.Lock()
@@ -512,15 +519,28 @@ class Transport:
             self.stats.failures += 1
             return None, NotSent(self.redactor.text(f"not sent: {error}")[:_MAX_SENTENCE])
         headers = dict(request.headers)
-        if request.authenticated and self._token:
+        if request.authenticated and self.auth is not None:
+            headers["Authorization"] = f"Bearer {self.auth.token()}"
+        elif request.authenticated and self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         attempt = 0
+        renewed = False
         while True:
             self._pace()
             response, failure = self._send_once(request, headers, where)
             if response is None:
                 self.stats.failures += 1
                 return None, failure
+            if (
+                response.status == 401
+                and "Authorization" in headers
+                and self.auth is not None
+                and not renewed
+                and self.auth.refresh()
+            ):
+                renewed = True  # once per request: a new token, then the answer stands
+                headers["Authorization"] = f"Bearer {self.auth.token()}"
+                continue
             throttled = throttling(response.status, response.headers, response.body)
             if self._note_budget(response.headers, throttled):
                 if throttled is not None:

@@ -73,8 +73,9 @@ class Redactor:
     """
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        self._secrets = [secret for secret in secrets if secret]
         needles: set[bytes] = set()
-        for secret in secrets:
+        for secret in self._secrets:
             if secret and len(secret) >= _MIN_NEEDLE:
                 needles |= _variants(secret)
         ordered = sorted(needles, key=len, reverse=True)
@@ -84,6 +85,11 @@ class Redactor:
             if ordered
             else None
         )
+
+    def add(self, secret: str | None) -> None:
+        """Learn one more secret: a token renewed during the run (JWT grant, token command)."""
+        if secret and secret not in self._secrets:
+            Redactor.__init__(self, [*self._secrets, secret])
 
     def bytes(self, data: bytes) -> bytes:
         """Scrub raw bytes (a response body) of every known secret encoding."""
