@@ -218,3 +218,17 @@ def test_sigterm_mid_run_leaves_a_report_marked_incomplete(tmp_path: Path) -> No
     assert report["requests"] > 0
     assert "INCOMPLETE" in (out / "summary.md").read_text("utf-8")
     assert "incomplete" in stdout
+
+
+def test_the_html_report_lists_failures_first() -> None:
+    import re
+
+    from diglot.reports import render_html
+    from tests.reports.builders import make_run
+
+    page = render_html(make_run())
+    section = page[page.index('<section id="results">') :]
+    statuses = re.findall(r'<div class="result [^"]*" id="r\d+" data-status="(\w+)"', section)
+    order = ["failed", "warning", "inconclusive", "known", "passed", "skipped"]
+    assert statuses[0] == "failed"
+    assert statuses == sorted(statuses, key=order.index)

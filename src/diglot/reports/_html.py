@@ -329,7 +329,9 @@ class _Page:
             f'<label>Family <select id="f-family"><option value="">all</option>{family_options}'
             '</select></label><span id="f-count"></span></form>',
         ]
-        parts += [self._result(result) for result in self.run.results]
+        # failures first, then warnings, inconclusive, passes, skips: what needs a person on top
+        ranked = sorted(self.run.results, key=lambda r: _STATUS_ORDER.index(r.status))
+        parts += [self._result(result) for result in ranked]
         parts.append("</section>")
         return "\n".join(parts)
 
