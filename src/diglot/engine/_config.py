@@ -401,7 +401,7 @@ def resolve(
         rules = file_rules(loaded)
         shown = path
         base = (start or Path.cwd()).resolve()
-        for name in ("report_dir", "spec", "xsd", "baseline"):
+        for name in ("report_dir", "spec", "xsd", "baseline", "jwt_private_key"):
             # relative paths in the file are relative to the file, as in pyproject.toml tools
             if name in values and isinstance(values[name], Path) and not values[name].is_absolute():
                 values[name] = _relative(path.resolve().parent / values[name], base)
