@@ -435,6 +435,12 @@ def json_member_email_dropped(client: httpx.Client) -> None:
     assert root.find(f".//{q('email')}") is not None
 
 
+def links_page_aligned(client: httpx.Client) -> None:
+    body = first_page(client, start_position="3", count="2")
+    assert "start_position=4&" in body["nextUri"]
+    assert "start_position=0&" in body["previousUri"]
+
+
 DEMOS: dict[str, Demo] = {name: globals()[name.replace("-", "_")] for name in FAULTS}
 
 

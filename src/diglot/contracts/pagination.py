@@ -9,6 +9,7 @@ null on the first, and ``count`` is the number of records to return.
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -57,6 +58,60 @@ class PaginationWalk(MultiCheck):
 
     def drive(self, run: RunContext, operation: Operation, content_type: str) -> None:
         walk_group_list(run, content_type)
+
+    def after_response(self, obs: Observation, run: RunContext) -> None:
+        follow_from_any_page(obs, run)
+
+
+MAX_FOLLOWED = 4
+"""Links followed from pages the walks do not make, per content type and run."""
+_FOLLOWED: dict[int, dict[str, int]] = {}
+"""Per run (by id, dropped when the run is): links left per content type, and ``busy``."""
+
+
+def _followed(run: RunContext) -> dict[str, int]:
+    key = id(run)
+    if key not in _FOLLOWED:
+        _FOLLOWED[key] = {}
+        weakref.finalize(run, _FOLLOWED.pop, key, None)
+    return _FOLLOWED[key]
+
+
+def follow_from_any_page(obs: Observation, run: RunContext) -> None:
+    """Follow the links of a page no walk makes: one between multiples of count, or filtered.
+
+    The walks start at 0 and step by count without a filter; a link built from a page number
+    or one that drops the search only shows elsewhere. A few links per content type and run
+    are followed (``MAX_FOLLOWED``), from pages that hold items (a page past the end has no
+    prior chunk that reaches up to it).
+    """
+    if obs.case.operation not in PAGED or obs.status != 200 or obs.problem is not None:
+        return
+    left = _followed(run)
+    if not run.stateful or left.get("busy"):
+        return
+    query = obs.case.query
+    count = _int(query.get("count", ""))
+    start = _int(query.get("start_position", "0"))
+    unaligned = bool(count and start and start % count)
+    if not (unaligned or query.get("search_text") or query.get("group_type")):
+        return
+    page = Page.of(obs.data)
+    if page is None or page.start_position is None or not page.items:
+        return
+    content_type = obs.case.content_type
+    links = [(k, u) for k, u in (("nextUri", page.next_uri), ("previousUri", page.previous_uri))]
+    left["busy"] = 1
+    try:
+        for key, uri in links:
+            if uri is None or left.get(content_type, MAX_FOLLOWED) <= 0:
+                continue
+            left[content_type] = left.get(content_type, MAX_FOLLOWED) - 1
+            _follow(run, obs, key, uri, content_type)
+    except Exception:  # the budget or the target gave out: the run's own cases will say so
+        left[content_type] = 0
+    finally:
+        left["busy"] = 0
 
 
 @dataclass(frozen=True, slots=True)

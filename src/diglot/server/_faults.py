@@ -487,6 +487,17 @@ def _xml_labelled_latin1(headers: MutableHeaders) -> None:
         headers["content-type"] = "application/xml; charset=iso-8859-1"
 
 
+def _links_by_page_number(page: Page, body: Body) -> Body:
+    """Links from the page number (start // count): wrong for a start between multiples."""
+    number = page.start // page.count
+    changed = dict(body)
+    if body.get("nextUri") is not None:
+        changed["nextUri"] = page.link((number + 1) * page.count)
+    if body.get("previousUri") is not None:
+        changed["previousUri"] = page.link(max(0, (number - 1) * page.count))
+    return changed
+
+
 _S, _P, _G, _M, _E = (
     Family.SCHEMA,
     Family.PROTOCOL,
@@ -846,6 +857,13 @@ _TABLE: tuple[Fault, ...] = (
             _each_group(_each_member(lambda u: {k: v for k, v in u.items() if k != "email"})),
             fmt="json",
         ),
+    ),
+    Fault(
+        "links-page-aligned",
+        _G,
+        "nextUri and previousUri are computed from a page number (start // count), so from "
+        "a page between multiples of count they skip or repeat records",
+        answer=_list_pages(_links_by_page_number),
     ),
     Fault(
         "end-position-past-last",

@@ -248,7 +248,7 @@ PROMISES: tuple[Promise, ...] = (
         "The URI for the next chunk of records based on the search request. It is null if "
         "this is the last set of results for the search.",
         ("pagination.page", "pagination.links", "pagination.filtered_pages"),
-        ("next-uri-on-last-page", "next-uri-skips", "links-drop-search"),
+        ("next-uri-on-last-page", "next-uri-skips", "links-drop-search", "links-page-aligned"),
     ),
     P(
         "listGroups.previous_uri",

@@ -217,6 +217,11 @@ def _list_groups(make: _CaseMaker, spec: Spec, names: Names) -> Parts:
         ),
         make(query={"count": "100"}, kind=CaseKind.BOUNDARY, note="count=100, the largest"),
         make(
+            query={"start_position": "3", "count": "2"},
+            kind=CaseKind.BOUNDARY,
+            note="a page between multiples of count: its links lead to the adjacent pages",
+        ),
+        make(
             query={"count": "0"},
             kind=CaseKind.BOUNDARY,
             expect=Expect.CLIENT_ERROR,
