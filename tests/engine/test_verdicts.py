@@ -232,3 +232,17 @@ def test_the_html_report_lists_failures_first() -> None:
     order = ["failed", "warning", "inconclusive", "known", "passed", "skipped"]
     assert statuses[0] == "failed"
     assert statuses == sorted(statuses, key=order.index)
+
+
+def test_junit_times_are_the_targets_answer_times(tmp_path: Path) -> None:
+    from lxml import etree
+
+    argv = ["run", *SMALL, "--operations", "listGroups", "--content-types", "json"]
+    assert main([*argv, "--report-dir", str(tmp_path)]) == ExitCode.OK
+    root = etree.parse(str(tmp_path / "junit.xml")).getroot()
+    cases = root.findall(".//testcase")
+    times = [float(case.get("time", "0")) for case in cases]
+    assert any(t > 0 for t in times)  # not all zero: what the target took for what was judged
+    report = json.loads((tmp_path / "report.json").read_text("utf-8"))
+    judged = [r for r in report["results"] if r["exchanges"]]
+    assert all(r["elapsed"] > 0 for r in judged)

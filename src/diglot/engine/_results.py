@@ -44,6 +44,8 @@ class CheckResult:
     family: str
     description: str = ""
     exchanges: int = 0
+    elapsed: float = 0.0
+    """Seconds the target took to answer the exchanges this check judged (JUnit's time)."""
     findings: list[Finding] = field(default_factory=list)
     counts: dict[tuple[str, str, str, str, str], int] = field(default_factory=dict)
     occurrences: int = 0

@@ -221,7 +221,9 @@ class Session:
         case = exchange.case
         for info, applied in run_single_checks(obs):
             if applied:
-                self.row(case.operation, case.content_type, info.id).exchanges += 1
+                row = self.row(case.operation, case.content_type, info.id)
+                row.exchanges += 1
+                row.elapsed += exchange.response.elapsed if exchange.response else 0.0
         for multi in MULTI_CHECKS:
             multi.after_response(obs, self)
         self.record(obs)

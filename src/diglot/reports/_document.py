@@ -125,6 +125,7 @@ def _result(result: CheckResult, scrub: Scrubber) -> JSONValue:
         "description": scrub.text(result.description, limit=SHORT_LIMIT),
         "status": result.status.value,
         "exchanges": result.exchanges,
+        "elapsed": round(result.elapsed, 6),
         "occurrences": result.occurrences,
         "omitted": result.omitted,
         "skip_reason": scrub.text(result.skip_reason, limit=SHORT_LIMIT),
@@ -335,6 +336,7 @@ def build(document: Mapping[str, Any], *, source: str = "report") -> RunResult:
             family=_family(item["family"]),
             description=item["description"],
             exchanges=item["exchanges"],
+            elapsed=item.get("elapsed", 0.0),  # optional: absent before it existed
             occurrences=item["occurrences"],
             omitted=item["omitted"],
             skip_reason=item["skip_reason"],

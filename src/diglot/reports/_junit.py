@@ -101,7 +101,7 @@ def _render(run: RunResult) -> str:
         suite.set("failures", str(counts[Status.FAILED]))
         suite.set("errors", "0")
         suite.set("skipped", str(counts[Status.SKIPPED] + counts[Status.INCONCLUSIVE]))
-        suite.set("time", "0")
+        suite.set("time", f"{sum(r.elapsed for r in results):.3f}")
         suite.set("timestamp", timestamp)
         suite.set("id", str(index))
         _properties(suite, run)
@@ -176,7 +176,7 @@ def _testcase(suite: etree._Element, classname: str, result: CheckResult) -> Non
     case = etree.SubElement(suite, "testcase")
     case.set("classname", inert(classname))
     case.set("name", inert(result.check))
-    case.set("time", "0")
+    case.set("time", f"{result.elapsed:.3f}")
     status = result.status
     if status is Status.SKIPPED:
         skipped = etree.SubElement(case, "skipped")

@@ -96,6 +96,7 @@ def _combine(parts: list[CheckResult]) -> CheckResult:
         family=first.family,
         description=next((part.description for part in parts if part.description), ""),
         exchanges=sum(part.exchanges for part in parts),
+        elapsed=sum(part.elapsed for part in parts),
         skip_reason="" if ran else "; ".join(reasons),
         inconclusive=inconclusive,
         known={key for part in parts for key in part.known},  # baselined in any shard
