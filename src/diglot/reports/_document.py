@@ -33,7 +33,8 @@ REPORT_VERSION = "1.2"
 A minor version adds members, optional in the schema so that older reports of the same
 major still validate, or values (1.1: the status ``inconclusive``, the results'
 ``inconclusive`` reasons and the summary's count; 1.2: the status ``known``, the results'
-``known`` findings, the run's ``fixed`` baseline entries and the summary's counts of both).
+``known`` findings, the run's ``fixed`` baseline entries and the summary's counts of both;
+the run's ``promises``, its promise coverage).
 A reader reads every report of its major
 version up to its own minor; a report of a newer minor that uses something the reader does
 not know is refused with a message to upgrade diglot, never misread. The major changes when a
