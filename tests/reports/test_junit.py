@@ -47,7 +47,7 @@ def test_failed_checks_carry_every_finding():
     assert failure is not None
     assert failure.get("type") == "schema.json"
     assert failure.get("message") == (
-        "totalSetSize is less than resultSetSize (and 1 more findings)"
+        "totalSetSize is less than resultSetSize (4 findings, 2 distinct)"
     )
     text = failure.text or ""
     assert "Expected: totalSetSize >= resultSetSize (1)" in text

@@ -190,8 +190,10 @@ def _testcase(suite: etree._Element, classname: str, result: CheckResult) -> Non
     elif status is Status.FAILED:
         first = next(f for f in result.findings if f.severity is Severity.VIOLATION)
         message = inert(first.message, limit=MAX_MESSAGE)
-        if len(result.findings) > 1 or result.omitted:
-            message += f" (and {len(result.findings) - 1 + result.omitted} more findings)"
+        if result.occurrences > 1:
+            # the same count as the terminal, index.html and summary.md: every occurrence
+            distinct = len(result.findings) + result.omitted
+            message += f" ({result.occurrences} findings, {distinct} distinct)"
         failure = etree.SubElement(case, "failure")
         failure.set("message", message)
         failure.set("type", inert(first.check))
