@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import ssl
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -520,6 +521,7 @@ def auth_for(options: RunOptions) -> TokenSource | None:
                 f"({type(exc).__name__})"
             ) from None
     source = token_source(
+        verify=tls_verify(options),
         token=None,
         token_command=os.environ.get("DIGLOT_TOKEN_COMMAND") or None,
         integration_key=options.jwt_integration_key,
@@ -530,3 +532,30 @@ def auth_for(options: RunOptions) -> TokenSource | None:
     if source is not None:
         source.token()  # a refused grant or a failing command stops the run here (exit 3)
     return source
+
+
+def tls_verify(options: RunOptions) -> ssl.SSLContext | bool:
+    """The CA bundle that verifies the target's (and the OAuth host's) certificate.
+
+    ``--ca-bundle FILE``, else ``SSL_CERT_FILE`` or ``REQUESTS_CA_BUNDLE`` when set (the
+    usual variables of a corporate network), else True: the system's trust store. Proxies
+    stay off unless asked for: diglot reads no other environment variable for the network.
+
+    Raises:
+        UsageError: the bundle is not a readable file.
+    """
+    for where, value in (
+        ("--ca-bundle", str(options.ca_bundle) if options.ca_bundle else None),
+        ("SSL_CERT_FILE", os.environ.get("SSL_CERT_FILE")),
+        ("REQUESTS_CA_BUNDLE", os.environ.get("REQUESTS_CA_BUNDLE")),
+    ):
+        if value:
+            if not Path(value).is_file():
+                raise UsageError(f"{where} {value}: no such file (a PEM bundle of CA certificates)")
+            try:
+                return ssl.create_default_context(cafile=value)
+            except (ssl.SSLError, OSError) as exc:
+                raise UsageError(
+                    f"{where} {value}: not a PEM bundle of CA certificates ({exc})"
+                ) from None
+    return True

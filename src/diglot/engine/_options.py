@@ -197,6 +197,14 @@ class RunOptions:
         group=_TARGET,
         metavar="HOST",
     )
+    ca_bundle: Path | None = option(
+        None,
+        "CA certificates (PEM) that verify the target's TLS certificate, e.g. a corporate "
+        "CA (default: SSL_CERT_FILE or REQUESTS_CA_BUNDLE when set, else the system's)",
+        group=_TARGET,
+        parse=Path,
+        metavar="FILE",
+    )
     operations: tuple[str, ...] = option(
         (),
         "comma-separated operation ids (listGroups,createGroups,createUsers,listSigningGroups; "

@@ -19,6 +19,7 @@ No source ever puts the token, the private key or a command's output in a messag
 from __future__ import annotations
 
 import shlex
+import ssl
 import subprocess
 import threading
 import time
@@ -149,7 +150,7 @@ class JwtGrant:
         *,
         scopes: str = SCOPES,
         timeout: float = 30.0,
-        verify: str | bool = True,
+        verify: ssl.SSLContext | str | bool = True,
     ) -> None:
         from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
@@ -261,7 +262,7 @@ def token_source(
     user_id: str | None,
     private_key: str | None,
     oauth_base: str,
-    verify: str | bool = True,
+    verify: ssl.SSLContext | str | bool = True,
 ) -> TokenSource | None:
     """The source the options ask for: the JWT grant, else a command, else a static token."""
     jwt_parts = {
