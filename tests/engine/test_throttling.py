@@ -166,3 +166,16 @@ def test_a_throttle_that_never_lifts_stops_after_the_retries(upstream: str, tmp_
     assert code == ExitCode.THROTTLED
     assert len(throttle.seen) == 5 + 4  # one request and its three retries, then nothing
     assert findings(report) == []
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 8])
+def test_a_throttle_anywhere_early_is_a_clean_stop(
+    upstream: str, tmp_path: Path, limit: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # wherever the throttle lands (the probe, a link a check follows, a generated case)
+    throttle = Throttling(upstream, limit=limit, budget_headers=False)
+    with HostileServer(throttle) as server:
+        code, report = diglot_run(server, tmp_path)
+    assert code == ExitCode.THROTTLED, capsys.readouterr().err
+    assert len(throttle.seen) == limit + 1
+    assert findings(report) == []

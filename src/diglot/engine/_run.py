@@ -301,7 +301,12 @@ def _probe(
             f"and the account id {session.account_id!r} right?"
         )
     if (probe, "json") in pairs:
-        session.observe(exchange)
+        try:
+            session.observe(exchange)
+        except PhaseThrottled:
+            pass  # a check following the probe's links was throttled: noted, never a finding
+        finally:
+            session.phase_throttled = False
 
 
 def _operation_phases(session: Session, operation: Operation, content_type: str) -> Iterator[Event]:

@@ -78,7 +78,11 @@ class Session:
     driving: bool = False
     """A multi-exchange check is driving its own requests (a throttled answer ends its phase)."""
     phase_throttled: bool = False
-    """The phase being driven got a throttled answer: it sends nothing more (no replays)."""
+    """The phase got a throttled answer where a check drives its own requests: it sends
+    nothing more (no replays, no shrinking)."""
+    nested: int = 0
+    """Above 0 while checks' after_response hooks run: their own requests (following a
+    link) are judged by the check, so a throttled answer there ends the phase too."""
     latest_violation: Finding | None = None
     """The first violation recorded since it was last reset (drives hypothesis shrinking)."""
     baseline: Baseline | None = field(default=None, init=False)
@@ -140,13 +144,13 @@ class Session:
         key = (case.operation, case.content_type)
         if key in self.abandoned:
             raise GaveUp
-        if self.driving and self.phase_throttled:
+        if self.phase_throttled:
             raise PhaseThrottled(self.throttled.get(key, "throttled"))
         response, failure = transport.send(request)
         self.sent = transport.stats.requests  # on the wire: retries count
         if self.on_request is not None:
             self.on_request(self.state(case))
-        if response is not None and self.driving:
+        if response is not None and (self.driving or self.nested):
             reason = throttling(response.status, response.headers, response.body)
             if reason is not None:
                 self.throttled[key] = f"throttled: {reason}"
@@ -224,8 +228,12 @@ class Session:
                 row = self.row(case.operation, case.content_type, info.id)
                 row.exchanges += 1
                 row.elapsed += exchange.response.elapsed if exchange.response else 0.0
-        for multi in MULTI_CHECKS:
-            multi.after_response(obs, self)
+        self.nested += 1
+        try:
+            for multi in MULTI_CHECKS:
+                multi.after_response(obs, self)
+        finally:
+            self.nested -= 1
         self.record(obs)
         return obs
 
