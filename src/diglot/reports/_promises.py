@@ -78,11 +78,13 @@ _CLASS = {
 
 
 def promises_html(run: RunResult, escape: Callable[[object], str]) -> str:
-    """The HTML report's section: the summary line, then one row per promise."""
+    """The HTML report's section: the summary line, then each promise not judged clean."""
     rows = []
     for item in promise_coverage(run):
         assert isinstance(item, dict)
         state = str(item["state"])
+        if state == "judged":
+            continue
         reasons = item["reasons"]
         why = "; ".join(str(r) for r in reasons) if isinstance(reasons, list) else ""
         judged = item["judged_in"]
@@ -91,12 +93,17 @@ def promises_html(run: RunResult, escape: Callable[[object], str]) -> str:
             f'<tr class="{_CLASS[state]}"><td><code>{escape(item["id"])}</code></td>'
             f"<td>{escape(state)}</td><td>{escape(types)}</td><td>{escape(why)}</td></tr>"
         )
+    table = (
+        "<table><tr><th>promise</th><th>state</th><th>judged in</th><th>why</th></tr>"
+        f"{''.join(rows)}</table>"
+        if rows
+        else ""
+    )
     return (
         '<section id="promises"><h2>Promise coverage</h2>'
-        f"<p>{escape(summary_line(run))} (<code>diglot checks --promises</code> lists them "
-        "with the seed's words, checks and proving faults).</p>"
-        "<details><summary>every promise</summary><table><tr><th>promise</th><th>state</th>"
-        f"<th>judged in</th><th>why not</th></tr>{''.join(rows)}</table></details></section>"
+        f"<p>{escape(summary_line(run))}; <code>diglot checks --promises</code> lists every "
+        "promise with the seed's words, its checks and its proving faults.</p>"
+        f"{table}</section>"
     )
 
 
