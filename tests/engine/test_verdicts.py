@@ -246,3 +246,17 @@ def test_junit_times_are_the_targets_answer_times(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "report.json").read_text("utf-8"))
     judged = [r for r in report["results"] if r["exchanges"]]
     assert all(r["elapsed"] > 0 for r in judged)
+
+
+def test_check_of_a_file_shows_no_request_and_no_curl(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recorded = tmp_path / "answer.xml"
+    recorded.write_bytes(b"<groupInformation><a></groupInformation>")
+    assert main(["check", "--operation", "listGroups", str(recorded)]) == ExitCode.VIOLATIONS
+    out = capsys.readouterr().out
+    assert "not well-formed XML" in out
+    assert out.count("not well-formed XML") == 1  # said once, not "…XML: …XML:"
+    assert "file://" not in out
+    assert "Request:" not in out
+    assert "curl" not in out

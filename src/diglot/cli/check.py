@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 from diglot.cli import ExitCode
@@ -98,7 +99,8 @@ def execute(args: argparse.Namespace) -> int:
             "bold red" if bad else "green",
         )
         for finding in findings:
-            console.line(finding.describe())
+            # a file was read, nothing was requested: no "Request: GET file://…" line
+            console.line(dataclasses.replace(finding, request=None).describe())
     return ExitCode.VIOLATIONS if failed else ExitCode.OK
 
 
