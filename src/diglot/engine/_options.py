@@ -282,6 +282,14 @@ class RunOptions:
         parse=_positive_int,
         metavar="N",
     )
+    max_time: float | None = option(
+        None,
+        "the run's wall clock, in seconds: past it diglot sends no more test requests, "
+        "cleans up, and reports what it judged (marked incomplete)",
+        group=_MANNERS,
+        parse=_number,
+        metavar="S",
+    )
     max_wait: float = option(
         30.0,
         "longest wait, in seconds, for a throttled target (429, 503 Retry-After, DocuSign's "
@@ -469,6 +477,10 @@ class RunOptions:
             raise UsageError(f"--max-requests must be at least 1, got {self.max_requests}")
         if self.max_wait < 0:
             raise UsageError(f"--max-wait must not be negative, got {self.max_wait}")
+        if self.max_time is not None and self.max_time <= 0:
+            raise UsageError(
+                f"--max-time must be a positive number of seconds, got {self.max_time}"
+            )
         if self.rate_limit_margin < 0:
             raise UsageError(
                 f"--rate-limit-margin must not be negative, got {self.rate_limit_margin}"

@@ -39,6 +39,7 @@ from diglot.engine._session import (
     Session,
     StopRun,
     ThrottledStop,
+    TimeUp,
 )
 from diglot.errors import ContractViolation, TargetUnreachable, UsageError
 from diglot.model import Case, Exchange, Finding
@@ -164,6 +165,12 @@ def iter_run(
                 "the checks after that point are inconclusive. Run again after the reset, "
                 "or allow a longer --max-wait"
             )
+        except TimeUp:
+            stop = f"the run's time (--max-time {config.max_time:g} s) ran out first"
+            result.incomplete.append(
+                f"the run's wall clock (--max-time {config.max_time:g} s) ran out; checks "
+                "after that point did not run"
+            )
         except BudgetExhausted:
             stop = f"the request budget (--max-requests {config.max_requests}) was spent first"
             result.incomplete.append(
@@ -200,9 +207,7 @@ def iter_run(
             result.errors.append(note)
         result.duration = time.perf_counter() - started
         result.requests = session.sent
-    settle(
-        config.baseline, session.baseline, config.baseline_update, result, [config.token or ""]
-    )
+    settle(config.baseline, session.baseline, config.baseline_update, result, [config.token or ""])
     yield Finished(result)
 
 

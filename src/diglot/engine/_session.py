@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -36,6 +37,10 @@ class StopRun(Exception):
 
 class BudgetExhausted(StopRun):
     """The run's request budget (``--max-requests``) is spent."""
+
+
+class TimeUp(StopRun):
+    """The run's wall clock (``--max-time``) ran out."""
 
 
 class ThrottledStop(StopRun):
@@ -88,9 +93,15 @@ class Session:
     baseline: Baseline | None = field(default=None, init=False)
     """The accepted findings (``--baseline``; not while ``--baseline-update`` rewrites it)."""
 
+    deadline: float | None = field(default=None, init=False)
+    """``time.monotonic()`` past which no test request is sent (``--max-time``)."""
+
     def __post_init__(self) -> None:
         if self.config.baseline is not None and not self.config.baseline_update:
             self.baseline = load_baseline(self.config.baseline)
+        if self.config.max_time is not None:
+            self.deadline = time.monotonic() + self.config.max_time
+
     recorder: Recorder | None = None
     """Keeps the run's exchanges for its HAR file (``--record``, or the failing ones)."""
     ledger: Ledger = field(default_factory=Ledger)
@@ -119,9 +130,7 @@ class Session:
                 body = json.dumps(case.body, ensure_ascii=False).encode("utf-8")
             headers["Content-Type"] = MEDIA[case.body_format]
         headers.update(case.headers)
-        return Request(
-            operation.method, url, headers, body, authenticated=self.authenticated
-        )
+        return Request(operation.method, url, headers, body, authenticated=self.authenticated)
 
     def exchange(self, case: Case, request: Request | None = None) -> Exchange:
         """Send a case (or an explicit request for it) and give back the exchange."""
@@ -141,6 +150,8 @@ class Session:
             raise ThrottledStop(transport.stopped)
         if transport.spent:
             raise BudgetExhausted
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise TimeUp
         key = (case.operation, case.content_type)
         if key in self.abandoned:
             raise GaveUp
