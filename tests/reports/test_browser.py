@@ -73,7 +73,13 @@ def test_page_loads_without_errors_and_a_failure_expands(page, tmp_path):
     assert dom.count("<tr><th>") >= 4
     details = re.findall(r"<details [^>]*>", dom)
     assert details[0] == '<details class="finding f-violation" open="">'
-    assert all("open" not in tag for tag in details[1:])
+    # each failed check opens on its first violation; warnings and the rest stay closed
+    opened = [tag for tag in details if "open" in tag]
+    assert len(opened) == len(
+        re.findall(r'<div class="result [^"]*" id="r\d+" data-status="failed"', dom)
+    )
+    assert all("f-violation" in tag for tag in opened)
+    assert any("f-warning" in tag and "open" not in tag for tag in details)
     # hostile text stayed text
     assert "<title>diglot: 4 of 32 checks failed</title>" in dom
     assert "data-pwned" not in dom

@@ -69,7 +69,7 @@ def test_failures_expand_to_the_evidence():
     page = render_html(run)
     tags = outline(page)
     assert tags.count("details") == 5  # every distinct finding kept
-    block = page[page.index('<details class="finding f-violation">') :]
+    block = page[page.index('<details class="finding f-violation"') :]
     block = block[: block.index("</details>")]
     assert "<th>Expected</th><td><pre>totalSetSize &gt;= resultSetSize (1)</pre>" in block
     assert "<th>Path</th><td><code>/totalSetSize</code>" in block

@@ -40,6 +40,8 @@ _STATUS_ORDER = (
 )
 """Worst first: a cell shows its worst status; inconclusive (no evidence) ranks above passed,
 known (accepted in the baseline) between them."""
+_OPEN = " open"
+"""The attribute that shows a failed check's first finding expanded."""
 _MARK = {
     Status.FAILED: "✗",
     Status.WARNING: "!",
@@ -365,8 +367,10 @@ class _Page:
             )
             parts.append(f'<p class="desc">{head}:</p><ul class="reasons">{items}</ul>')
         ordered = sorted(result.findings, key=lambda f: f.severity is not Severity.VIOLATION)
-        for finding in ordered[:MAX_FINDINGS_PER_RESULT]:
-            parts.append(self._finding(finding, result.count_of(finding)))
+        for index, finding in enumerate(ordered[:MAX_FINDINGS_PER_RESULT]):
+            # a failed check opens on its first violation: the evidence is on the page
+            expanded = index == 0 and status is Status.FAILED
+            parts.append(self._finding(finding, result.count_of(finding), expanded=expanded))
         hidden = len(ordered) - MAX_FINDINGS_PER_RESULT
         if hidden > 0:
             parts.append(
@@ -376,7 +380,7 @@ class _Page:
         parts.append("</div>")
         return "\n".join(parts)
 
-    def _finding(self, finding: Finding, count: int) -> str:
+    def _finding(self, finding: Finding, count: int, *, expanded: bool = False) -> str:
         times = f" <small>(seen {count}×)</small>" if count > 1 else ""
         rows = [("Path", f"<code>{_e(finding.location)}</code>" if finding.location else "")]
         rows += [
@@ -387,7 +391,7 @@ class _Page:
         ]
         table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows if v)
         parts = [
-            f'<details class="finding f-{finding.severity.value}">',
+            f'<details class="finding f-{finding.severity.value}"{_OPEN if expanded else ""}>',
             f"<summary>[{_e(finding.severity.value)}] {_e(finding.message)}{times}</summary>",
             f'<table class="kv">{table}</table>',
         ]
