@@ -44,10 +44,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default = spec.cli_default
         shown = f" (default: {_shown(default)})" if default not in (None, ()) else ""
         group.add_argument(
+            *(["-H"] if spec.name == "header" else []),
             spec.cli_flag,
             dest=spec.name,
             type=_argument_type(spec.parse),
-            action=_Given,
+            action=_GivenMore if spec.name == "header" else _Given,
             default=default,
             metavar=spec.metavar,
             help=spec.help + shown,
@@ -87,6 +88,21 @@ class _GivenConst(_Given):
         option_string: str | None = None,
     ) -> None:
         super().__call__(parser, namespace, self.const, option_string)
+
+
+class _GivenMore(_Given):
+    """A repeatable flag (``-H``): each one adds to the values the flags gave so far."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        given = getattr(namespace, "given_flags", None) or set()
+        before = getattr(namespace, self.dest) if self.dest in given else ()
+        super().__call__(parser, namespace, (*before, *values), option_string)
 
 
 def _shown(value: object) -> str:

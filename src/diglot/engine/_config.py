@@ -310,7 +310,14 @@ def _value(config: ConfigFile, spec: Option, raw: Any) -> Any:
     if spec.flag or (isinstance(raw, (int, float)) and not isinstance(raw, bool)):
         return raw
     if isinstance(raw, list):
-        return tuple(_interpolate(config, keys, str(item)) for item in raw)
+        values: list[Any] = []
+        for item in raw:
+            try:
+                parsed = spec.parse(_interpolate(config, keys, str(item)))
+            except (UsageError, ValueError) as exc:
+                raise UsageError(f"{config.where(keys)}: {exc}") from None
+            values.extend(parsed if isinstance(parsed, tuple) else (parsed,))
+        return tuple(values)
     text = _interpolate(config, keys, raw)
     try:
         return spec.parse(text)

@@ -54,6 +54,34 @@ def _number(text: str) -> float:
         raise UsageError(f"{text!r} is not a number") from None
 
 
+OWN_HEADERS = frozenset(
+    {"authorization", "accept", "content-type", "content-length", "host", "transfer-encoding"}
+)
+"""Headers diglot sets itself: an extra header (``-H``) may not replace them."""
+_TOKEN_CHARS = set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _headers(text: str) -> tuple[str, ...]:
+    """``Name: value`` lines (one per ``-H``, or several on lines of an ini value)."""
+    out = []
+    for line in text.splitlines() or [text]:
+        if not line.strip():
+            continue
+        name, colon, value = line.partition(":")
+        name, value = name.strip(), value.strip()
+        if not colon or not name or not set(name) <= _TOKEN_CHARS:
+            raise UsageError(f"-H {line!r} is not 'Name: value' (e.g. -H 'X-Team: payments')")
+        if name.lower() in OWN_HEADERS:
+            raise UsageError(
+                f"-H {name}: diglot sets {name} itself (the token comes from DIGLOT_TOKEN or "
+                "the JWT grant, Accept and Content-Type from the case); it cannot be replaced"
+            )
+        if any(ch in value for ch in "\r\n\x00"):
+            raise UsageError(f"-H {name}: the value holds a line break or NUL")
+        out.append(f"{name}: {value}")
+    return tuple(out)
+
+
 @dataclass(frozen=True, slots=True)
 class Option:
     """One run option, as the table declares it.
@@ -367,6 +395,14 @@ class RunOptions:
         "(diglot serve --list-variants)",
         group=_EMBEDDED,
         metavar="NAME",
+    )
+    header: tuple[str, ...] = option(
+        (),
+        "an extra request header 'Name: value' (repeat -H for more; a gateway's key, a "
+        "tracing tag); Authorization, Accept and Content-Type are diglot's",
+        group=_TARGET,
+        parse=_headers,
+        metavar="'NAME: VALUE'",
     )
     checks_modules: tuple[str, ...] = option(
         (),

@@ -119,6 +119,9 @@ class Session:
         if case.query:
             url += "?" + urlencode(dict(case.query))
         headers = {"Accept": MEDIA[case.content_type]}
+        for line in self.config.header:  # -H: the user's extra headers, never diglot's own
+            name, _, value = line.partition(":")
+            headers[name.strip()] = value.strip()
         body = b""
         if case.raw_body is not None:
             body = case.raw_body
