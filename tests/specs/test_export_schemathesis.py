@@ -38,6 +38,8 @@ def _schemathesis(tmp_path: Path, base_url: str, *extra: str) -> subprocess.Comp
         "--url", base_url, "--checks", "all", "--max-examples", "10", "--seed", "1",
         "--workers", "1", "--generation-database", "none", "--continue-on-failure",
         "--request-timeout", "10", "--report", "junit", "--report-dir", str(tmp_path),
+        # the deletes (diglot's cleanup) really delete: as against a shared account, not sent
+        "--exclude-method", "DELETE",
         *extra,
     ]  # fmt: skip
     env = {**os.environ, "NO_COLOR": "1"}

@@ -45,8 +45,9 @@ _NOTE = (
     "in that entry's errorDetails, and create groups ignores every property but groupName and "
     "permissionProfileId). In XML an entry may be any one element: text inside an entry "
     "element is not an object, and a server may read it as an empty entry or refuse it. "
-    "diglot itself judges entries with the bundled document. The delete operations (diglot's "
-    "cleanup of what it created) are left out, so that a generating tool never sends one."
+    "diglot itself judges entries with the bundled document. The two delete operations "
+    "(x-diglot-cleanup) really delete groups and close users: against a shared account, "
+    "exclude them from a generating tool (schemathesis: --exclude-method DELETE)."
 )
 
 
@@ -71,8 +72,6 @@ def exported_openapi() -> bytes:
 
 def _export(bundled: dict[str, Any]) -> dict[str, JSONValue]:
     document = copy.deepcopy(bundled)
-    for item in document["paths"].values():
-        item.pop("delete", None)  # diglot's cleanup: a generating tool must never send one
     schemas: dict[str, Any] = document["components"]["schemas"]
     bodies = _request_bodies(document)
     for component in sorted({component for _, _, component in bodies}):
@@ -99,6 +98,8 @@ def _request_bodies(document: dict[str, Any]) -> list[tuple[str, dict[str, Any],
         for operation in item.values():
             if not isinstance(operation, dict) or "requestBody" not in operation:
                 continue
+            if operation.get("x-diglot-cleanup"):
+                continue  # the deletes name ids: nothing in their bodies to loosen
             for media_type, media in operation["requestBody"].get("content", {}).items():
                 schema = media.get("schema", {})
                 while isinstance(schema, dict) and "allOf" in schema:
