@@ -88,7 +88,7 @@ def test_coverage_is_derived_from_the_rows() -> None:
     assert states["createUsers.max_500"].state == "not judged"
     assert "read-only" in states["createUsers.max_500"].reasons[0]
     assert states["listGroups.search_text_sound"].state == "judged"
-    assert states["listGroups.v2_path"].state == "no check"
+    assert states["createGroups.user_settings_not_needed"].state == "no check"
     assert states["createUsers.locale"].state == "no check"
 
 
@@ -138,4 +138,4 @@ def test_checks_promises_prints_the_inventory(capsys: pytest.CaptureFixture[str]
         assert f"{promise.id}  [" in out
     assert "faults: search-text-suffix-only" in out
     assert f"{len(PROMISES)} promises;" in out
-    assert "no check: listGroups.v2_path" in out
+    assert "no check: createGroups.user_settings_not_needed" in out

@@ -441,6 +441,12 @@ def links_page_aligned(client: httpx.Client) -> None:
     assert "start_position=0&" in body["previousUri"]
 
 
+def v2_path_not_served(client: httpx.Client) -> None:
+    v2 = str(client.base_url).rstrip("/").replace("/v2.1/", "/v2/")
+    assert client.get(f"{v2}/groups").status_code == 404
+    assert client.get("/groups").status_code == 200
+
+
 DEMOS: dict[str, Demo] = {name: globals()[name.replace("-", "_")] for name in FAULTS}
 
 
@@ -459,7 +465,10 @@ def test_faults_cover_every_family() -> None:
     for name, fault in FAULTS.items():
         assert fault.name == name
         assert fault.description
-    assert [f.name for f in FAULTS.values() if f.warning_only] == ["include-users-ignored"]
+    assert [f.name for f in FAULTS.values() if f.warning_only] == [
+        "include-users-ignored",
+        "v2-path-not-served",
+    ]
 
 
 @pytest.mark.parametrize("name", list(FAULTS))

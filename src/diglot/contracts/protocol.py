@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import TYPE_CHECKING
 
 from diglot.contracts._observation import RESTAPI_NS, Observation, show
-from diglot.contracts._registry import register_check, rule_owner
-from diglot.model import Expect, Severity
+from diglot.contracts._registry import (
+    CheckInfo,
+    MultiCheck,
+    RunContext,
+    register_check,
+    register_multi_check,
+    rule_owner,
+)
+from diglot.model import CaseKind, Expect, Severity
+
+if TYPE_CHECKING:
+    from diglot.specs._model import Operation
 
 
 @register_check(
@@ -281,3 +292,79 @@ def error_shape_conformance(obs: Observation) -> bool:
             location="/errorCode",
         )
     return True
+
+
+V2_PATH = CheckInfo(
+    "protocol.v2_path",
+    "The list-groups page documents GET /v2/accounts/{accountId}/groups: the same list answers "
+    "there, as at /v2.1 (a warning when /v2 is not served: an implementation of v2.1 alone is "
+    "a reading the documentation leaves open).",
+    operations=frozenset({"listGroups"}),
+    rules=("v2path.",),
+)
+
+
+@register_multi_check
+class V2Path(MultiCheck):
+    """Ask the list at the /v2 path the list-groups page shows, and compare it with /v2.1."""
+
+    checks = (V2_PATH,)
+    phase = "pagination"
+
+    def drives(self, run: RunContext, operation: Operation, content_type: str) -> bool:
+        return run.stateful and operation.operation_id == "listGroups"
+
+    def drive(self, run: RunContext, operation: Operation, content_type: str) -> None:
+        from dataclasses import replace
+
+        from diglot.model import Case
+
+        account = {"accountId": run.account_id}
+        query = {"count": "100"}
+        current = run.fetch(Case("listGroups", content_type, account, query))
+        case = Case(
+            "listGroups",
+            content_type,
+            account,
+            query,
+            kind=CaseKind.BOUNDARY,
+            rule="v2path.list",
+            note="the /v2 path of the list-groups page",
+        )
+        request = run.request_for(case)
+        if "/v2.1/accounts/" not in request.url:
+            run.skip("listGroups", content_type, V2_PATH.id, "the operation's path is not /v2.1")
+            return
+        v2 = run.send(case, replace(request, url=request.url.replace("/v2.1/", "/v2/", 1)))
+        if v2.response is None or v2.status >= 500:
+            run.record(v2)
+            return
+        if v2.status != 200:
+            v2.report(
+                V2_PATH.id,
+                f"GET /v2/accounts/{{accountId}}/groups, which the list-groups page documents, "
+                f"answered {v2.status}",
+                expected="200, the same list as /v2.1",
+                actual=f"{v2.status} {_error_text(v2)}".strip(),
+                severity=Severity.WARNING,
+            )
+        elif current.status == 200 and v2.problem is None:
+            mine, theirs = _ids(current.data), _ids(v2.data)
+            again = run.fetch(Case("listGroups", content_type, account, query))
+            if mine != theirs and _ids(again.data) == mine:
+                v2.report(
+                    V2_PATH.id,
+                    "the list at /v2 holds other groups than the same request at /v2.1",
+                    expected=f"{len(mine)} groups, as /v2.1 lists",
+                    actual=f"{len(theirs)} groups; not at /v2.1: {sorted(theirs - mine)[:5]}; "
+                    f"missing: {sorted(mine - theirs)[:5]}",
+                    location="/groups",
+                )
+        run.judged(v2, V2_PATH.id)
+
+
+def _ids(data: object) -> set[str]:
+    groups = data.get("groups") if isinstance(data, dict) else None
+    if not isinstance(groups, list):
+        return set()
+    return {str(g.get("groupId")) for g in groups if isinstance(g, dict)}

@@ -498,6 +498,15 @@ def _links_by_page_number(page: Page, body: Body) -> Body:
     return changed
 
 
+def _v2_not_served(scope: Scope) -> Scope:
+    """Requests to the /v2 paths go nowhere (an implementation of v2.1 alone)."""
+    path = str(scope.get("path", ""))
+    if path.startswith("/restapi/v2/"):
+        moved = "/restapi/unserved/" + path[len("/restapi/v2/") :]
+        return {**scope, "path": moved, "raw_path": moved.encode("latin-1")}
+    return scope
+
+
 _S, _P, _G, _M, _E = (
     Family.SCHEMA,
     Family.PROTOCOL,
@@ -864,6 +873,14 @@ _TABLE: tuple[Fault, ...] = (
         "nextUri and previousUri are computed from a page number (start // count), so from "
         "a page between multiples of count they skip or repeat records",
         answer=_list_pages(_links_by_page_number),
+    ),
+    Fault(
+        "v2-path-not-served",
+        _P,
+        "GET /v2/accounts/{accountId}/groups, the path the list-groups page shows, answers 404 "
+        "(only /v2.1 is served)",
+        warning_only=True,
+        middleware=(Middleware(_RewriteRequest, rewrite=_v2_not_served),),
     ),
     Fault(
         "end-position-past-last",
