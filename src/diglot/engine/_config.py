@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from diglot.engine._options import OPTIONS, Option, RunOptions
 from diglot.engine._rules import CheckRule, OperationRule, Rules
@@ -566,3 +567,24 @@ def tls_verify(options: RunOptions) -> ssl.SSLContext | bool:
                     f"{where} {value}: not a PEM bundle of CA certificates ({exc})"
                 ) from None
     return True
+
+
+def proxy_for(options: RunOptions, url: str) -> str | None:
+    """The forward proxy for ``url``, or None to connect directly.
+
+    ``--proxy URL``, or with ``--proxy env`` the usual variables (``HTTPS_PROXY`` /
+    ``HTTP_PROXY``, lower case first, and ``NO_PROXY``). Off by default: diglot reads no proxy
+    variable unless asked, so a runner's proxy settings never silently route a run elsewhere.
+    """
+    if not options.proxy:
+        return None
+    if options.proxy != "env":
+        return options.proxy
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    bypass = os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""
+    for entry in (e.strip().lower().lstrip(".") for e in bypass.split(",")):
+        if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
+            return None
+    name = f"{parts.scheme}_proxy"
+    return os.environ.get(name) or os.environ.get(name.upper()) or None

@@ -225,6 +225,13 @@ class RunOptions:
         group=_TARGET,
         metavar="HOST",
     )
+    proxy: str | None = option(
+        None,
+        "a forward proxy for the target (http://proxy:3128), or 'env' for HTTPS_PROXY / "
+        "HTTP_PROXY and NO_PROXY; off by default: no proxy variable is read unless asked",
+        group=_TARGET,
+        metavar="URL|env",
+    )
     ca_bundle: Path | None = option(
         None,
         "CA certificates (PEM) that verify the target's TLS certificate, e.g. a corporate "

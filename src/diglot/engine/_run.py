@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from diglot.contracts import CHECKS, MULTI_CHECKS, load_checks
 from diglot.engine._baseline import settle
 from diglot.engine._cleanup import note_bulk_skipped, run_cleanup, sends_bulk, why_not_sent
-from diglot.engine._config import auth_for, check_rules, tls_verify
+from diglot.engine._config import auth_for, check_rules, proxy_for, tls_verify
 from diglot.engine._options import RunOptions
 from diglot.engine._record import Recorder
 from diglot.engine._results import CheckResult, Resources, RunResult
@@ -113,6 +113,7 @@ def iter_run(
                 base_url,
                 auth=auth_for(config),
                 verify=tls_verify(config),
+                proxy=proxy_for(config, base_url),
                 token=config.token,
                 limits=Limits(
                     timeout=config.timeout,
@@ -224,7 +225,8 @@ def _target(config: RunOptions, stack: contextlib.ExitStack) -> tuple[str, str]:
                 "--account-id is required with --base-url: the account whose groups and users "
                 "diglot tests"
             )
-        check_reachable(config.base_url, timeout=config.timeout, verify=tls_verify(config))
+        if proxy_for(config, config.base_url) is None:  # through a proxy, the proxy connects
+            check_reachable(config.base_url, timeout=config.timeout, verify=tls_verify(config))
         return config.base_url, config.account_id
     from diglot.server import DEFAULT_ACCOUNT_ID, DEFAULT_ACCOUNT_NUMBER, running
 

@@ -398,6 +398,9 @@ class Transport:
             calls: at the margin, wait for ``X-RateLimit-Reset`` (within ``max_wait``) or stop.
         user_agent: the ``User-Agent`` header.
         verify: TLS verification: True, False, a CA bundle path or an ``ssl.SSLContext``.
+        auth: where tokens come from when they change (``diglot.transport._auth``).
+        proxy: a forward proxy URL (``http://proxy:3128``); None connects directly. The
+            environment is never read here (``trust_env`` stays off).
 
     Attributes:
         redactor: scrubs the token (in any encoding) from bytes and text.
@@ -424,6 +427,7 @@ class Transport:
         user_agent: str = DEFAULT_USER_AGENT,
         verify: ssl.SSLContext | str | bool = True,
         auth: TokenSource | None = None,
+        proxy: str | None = None,
     ) -> None:
         try:
             self._origin = _origin(base_url)
@@ -456,7 +460,7 @@ class Transport:
         self._pace_lock = threading.Lock()
         self._clock = Clock()
         self._client = httpx.Client(
-            transport=PoolTransport(self._clock, verify),
+            transport=PoolTransport(self._clock, verify, proxy),
             follow_redirects=False,
             timeout=httpx.Timeout(limits.timeout),
             headers={"User-Agent": user_agent, "Accept-Encoding": _ACCEPT_ENCODING},

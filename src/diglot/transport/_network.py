@@ -171,16 +171,24 @@ class PoolTransport(httpx.BaseTransport):
     httpcore's exceptions are left as they are: ``Transport`` maps each to a sentence.
     """
 
-    def __init__(self, clock: Clock, verify: ssl.SSLContext | str | bool) -> None:
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
-            max_connections=16,
-            max_keepalive_connections=16,
-            keepalive_expiry=5.0,
-            http1=True,
-            http2=False,
-            retries=0,
-            network_backend=_Backend(clock),
+    def __init__(
+        self, clock: Clock, verify: ssl.SSLContext | str | bool, proxy: str | None = None
+    ) -> None:
+        options: dict[str, Any] = {
+            "ssl_context": httpx.create_ssl_context(verify=verify, trust_env=False),
+            "max_connections": 16,
+            "max_keepalive_connections": 16,
+            "keepalive_expiry": 5.0,
+            "http1": True,
+            "http2": False,
+            "retries": 0,
+            "network_backend": _Backend(clock),
+        }
+        # a forward proxy (--proxy): plain HTTP forwarded, HTTPS tunnelled with CONNECT
+        self._pool: httpcore.ConnectionPool = (
+            httpcore.HTTPProxy(proxy_url=proxy, **options)
+            if proxy
+            else httpcore.ConnectionPool(**options)
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
