@@ -276,3 +276,69 @@ def test_resources_survive_the_report_and_merge():
     assert document["resources"][1]["cleanup"] == "failed"
     assert [r["removed"] for r in document["resources"][1]["created"]] == [False, False]
     assert from_json(document).resources == merged.resources
+
+
+class _Recording:
+    """Records the body of every POST that reaches the wrapped app."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.posts: list[bytes] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        self.posts.append(b"".join(chunks))
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Any:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+def test_a_failing_post_is_not_shrunk_or_replayed_against_a_remote_target():
+    from diglot.specs import load_spec
+    from diglot.strategies import Names, explicit_cases
+
+    spec = load_spec()
+    operation = spec.operation("createGroups")
+    explicit = explicit_cases(
+        operation, spec=spec, content_type="json", account_id="1", names=Names()
+    )
+    app = create_app(fault="group-name-truncated")  # every created name comes back cut
+    recording = _Recording(app)
+    try:
+        with serve_app(recording) as base_url:  # type: ignore[arg-type]
+            result = run(
+                RunOptions(
+                    base_url=base_url,
+                    account_id=DEFAULT_ACCOUNT_ID,
+                    operations=("createGroups",),
+                    content_types=("json",),
+                    max_examples=10,
+                    stateful=False,
+                    cleanup=False,
+                    seed=1,
+                )
+            )
+    finally:
+        app.state.store.close()
+    assert result.failed()  # the fault is found...
+    # ...and every POST was a new example, sent once: none shrunk, none replayed
+    assert len(recording.posts) == len(explicit) + 10
+    creating = [body for body in recording.posts if b'"groupName": "diglot-' in body]
+    assert creating
+    assert len(set(creating)) == len(creating)
