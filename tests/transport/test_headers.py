@@ -65,3 +65,23 @@ def test_headers_from_the_config_file(tmp_path: Path) -> None:
     (tmp_path / "diglot.toml").write_text('header = ["Authorization: Bearer x"]\n')
     with pytest.raises(UsageError, match=r"diglot.toml:1: key 'header': -H Authorization"):
         resolve({}, start=tmp_path)
+
+
+def test_a_credential_header_is_sent_but_never_written(recording, tmp_path, capsys):
+    base_url, seen = recording
+    secret = "sekrit-gateway-key-4711"
+    code = main(
+        ["run", "--base-url", base_url, "--account-id", DEFAULT_ACCOUNT_ID,
+         "--operations", "listGroups", "--content-types", "json", "--max-examples", "2",
+         "--seed", "2", "--no-stateful", "--report-dir", str(tmp_path),
+         "-H", f"X-Api-Key: {secret}"]
+    )  # fmt: skip
+    assert code == 0
+    assert seen
+    assert all(headers["x-api-key"] == secret for headers in seen)
+    out = capsys.readouterr()
+    written = "".join(p.read_text() for p in tmp_path.iterdir() if p.is_file())
+    for text in (out.out, out.err, written):
+        assert secret not in text
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["options"]["header"] == ["X-Api-Key: [REDACTED]"]

@@ -161,7 +161,7 @@ def execute(args: argparse.Namespace) -> int:
         get_variant(config.variant)
     if config.report_dir is not None:
         _check_writable(config.report_dir)  # before the first request, not after the run
-    console = Console(secrets=[config.token])
+    console = Console(secrets=config.secrets())
     console.start(config)
     result = None
     signals: list[str] = []

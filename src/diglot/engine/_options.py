@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,8 @@ def _number(text: str) -> float:
         raise UsageError(f"{text!r} is not a number") from None
 
 
+_SECRET_HEADER = re.compile(r"key|token|secret|auth|cookie|session|password|signature", re.I)
+"""Extra header names whose values are treated as secrets (redacted everywhere)."""
 OWN_HEADERS = frozenset(
     {"authorization", "accept", "content-type", "content-length", "host", "transfer-encoding"}
 )
@@ -578,6 +581,19 @@ class RunOptions:
                 )
         return token or None
 
+    def secrets(self) -> list[str]:
+        """What no output may show.
+
+        The token, and the values of extra headers (``-H``) whose names say they carry a
+        credential (``X-Api-Key``, ``Cookie``, ``*-Token``...).
+        """
+        found = [self.token] if self.token else []
+        for line in self.header:
+            name, _, value = line.partition(":")
+            if _SECRET_HEADER.search(name) and value.strip():
+                found.append(value.strip())
+        return found
+
     def record(self) -> dict[str, JSONValue]:
         """The options as the report records them: every recorded option, JSON-ready."""
         out: dict[str, JSONValue] = {}
@@ -585,7 +601,14 @@ class RunOptions:
             if spec.record:
                 out[spec.name] = _json(getattr(self, spec.name))
         out["shard"] = f"{self.shard[0]}/{self.shard[1]}" if self.shard else None
-        out["authenticated"] = self.token is not None
+        out["authenticated"] = self.token is not None or self.jwt_integration_key is not None
+        secret = set(self.secrets())
+        out["header"] = [
+            line.partition(":")[0] + ": [REDACTED]"
+            if line.partition(":")[2].strip() in secret
+            else line
+            for line in self.header
+        ]
         out["config_file"] = None if self.config_file is None else str(self.config_file)
         out["sources"] = _json_tree(dict(self.sources))
         out["rules"] = _json_tree(self.rules.record())

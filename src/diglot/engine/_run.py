@@ -550,4 +550,4 @@ def _why_not(session: Session, operation: Operation, content_type: str, check_id
 
 
 def redactor_for(config: RunOptions) -> Redactor:
-    return Redactor([config.token])
+    return Redactor(config.secrets())
