@@ -517,7 +517,7 @@ def auth_for(options: RunOptions) -> TokenSource | None:
         UsageError: half a JWT configuration, an unreadable or malformed key.
         TargetUnreachable: the grant was refused or the command failed (exit code 3).
     """
-    from diglot.transport._auth import token_source
+    from diglot.transport._auth import oauth_url, token_source
 
     key = os.environ.get("DIGLOT_JWT_PRIVATE_KEY") or None
     if options.jwt_private_key is not None:
@@ -530,6 +530,7 @@ def auth_for(options: RunOptions) -> TokenSource | None:
             ) from None
     source = token_source(
         verify=tls_verify(options),
+        proxy=proxy_for(options, oauth_url(options.oauth_base)),
         token=None,
         token_command=os.environ.get("DIGLOT_TOKEN_COMMAND") or None,
         integration_key=options.jwt_integration_key,

@@ -139,6 +139,7 @@ class JwtGrant:
         scopes: space-separated scopes.
         timeout: seconds for the token request.
         verify: TLS verification for the token request (a CA bundle path, or True).
+        proxy: a forward proxy for the token request (``--proxy``), or None.
     """
 
     def __init__(
@@ -151,6 +152,7 @@ class JwtGrant:
         scopes: str = SCOPES,
         timeout: float = 30.0,
         verify: ssl.SSLContext | str | bool = True,
+        proxy: str | None = None,
     ) -> None:
         from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
@@ -167,6 +169,7 @@ class JwtGrant:
         self.scopes = scopes
         self._timeout = timeout
         self._verify = verify
+        self._proxy = proxy
         self._value: str | None = None
         self._expires = 0.0
         self._lifetime = 0.0
@@ -211,7 +214,7 @@ class JwtGrant:
         where = f"the OAuth token endpoint {self.url}/oauth/token"
         try:
             with httpx.Client(
-                timeout=self._timeout, verify=self._verify, trust_env=False
+                timeout=self._timeout, verify=self._verify, proxy=self._proxy, trust_env=False
             ) as client:
                 answer = client.post(
                     f"{self.url}/oauth/token",
@@ -263,6 +266,7 @@ def token_source(
     private_key: str | None,
     oauth_base: str,
     verify: ssl.SSLContext | str | bool = True,
+    proxy: str | None = None,
 ) -> TokenSource | None:
     """The source the options ask for: the JWT grant, else a command, else a static token."""
     jwt_parts = {
@@ -275,7 +279,9 @@ def token_source(
         missing = ", ".join(name for name, value in jwt_parts.items() if not value)
         raise UsageError(f"the JWT grant needs {missing} too")
     if integration_key and user_id and private_key:
-        return JwtGrant(integration_key, user_id, private_key, oauth_base, verify=verify)
+        return JwtGrant(
+            integration_key, user_id, private_key, oauth_base, verify=verify, proxy=proxy
+        )
     if token_command:
         return CommandToken(token_command)
     if token:
