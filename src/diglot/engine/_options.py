@@ -470,7 +470,11 @@ class RunOptions:
         metavar="FILE",
     )
     baseline_update: bool = option(
-        False, "write this run's findings to --baseline (the run then fails nothing)", group=_CONFIG
+        False,
+        "write this run's findings to --baseline (the run then fails nothing); diglot run "
+        "only: pytest runs one item at a time",
+        group=_CONFIG,
+        plugin=False,
     )
     rules: Rules = option(
         Rules(),

@@ -217,6 +217,10 @@ def _options(config: pytest.Config) -> RunOptions:
             message = message.replace(spec.cli_flag + " ", spec.plugin_flag + " ")
             message = message.replace(spec.cli_flag + ":", spec.plugin_flag + ":")
         raise ValueError(message) from None
+    if options.baseline_update:  # each item is its own run: the file would keep the last one
+        from dataclasses import replace
+
+        options = replace(options, baseline_update=False)
     if options.base_url is not None and not options.account_id:
         raise ValueError(
             "--diglot-account-id is required with --diglot-base-url: the account whose groups "
