@@ -206,3 +206,29 @@ def test_a_failing_token_command_is_exit_3_without_its_output(tmp_path, monkeypa
     err = capsys.readouterr().err
     assert "exited 4" in err
     assert "secret-output-xyz" not in err
+
+
+def test_runs_in_one_process_share_the_grant(keys, tmp_path):
+    """The pytest plugin makes one run per item: they share one token, not one grant each."""
+    from diglot.engine import RunOptions, run
+    from diglot.engine._config import _SOURCES
+
+    key_file = tmp_path / "private.pem"
+    key_file.write_text(keys[0])
+    settings = OAuthSettings(public_key=keys[1], integration_key=INTEGRATION_KEY, lifetime=600)
+    with running(require_auth=settings) as base_url:
+        options = RunOptions(
+            base_url=base_url, account_id=DEFAULT_ACCOUNT_ID, operations=("listGroups",),
+            content_types=("json",), max_examples=1, stateful=False, seed=1,
+            jwt_integration_key=INTEGRATION_KEY, jwt_user_id=USER_ID,
+            jwt_private_key=key_file, oauth_base=origin(base_url),
+        )  # fmt: skip
+        before = set(_SOURCES)
+        for _ in range(3):
+            result = run(options)
+            assert not result.failed()
+            assert result.options["authenticated"] is True
+    (new,) = set(_SOURCES) - before
+    grant = _SOURCES[new]
+    assert isinstance(grant, JwtGrant)
+    assert grant.requests == 1

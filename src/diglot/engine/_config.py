@@ -19,6 +19,7 @@ Precedence, highest first: a flag (or a pytest ini key), the file, the default. 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import ssl
@@ -528,19 +529,32 @@ def auth_for(options: RunOptions) -> TokenSource | None:
                 f"--jwt-private-key {options.jwt_private_key}: cannot be read "
                 f"({type(exc).__name__})"
             ) from None
-    source = token_source(
-        verify=tls_verify(options),
-        proxy=proxy_for(options, oauth_url(options.oauth_base)),
-        token=None,
-        token_command=os.environ.get("DIGLOT_TOKEN_COMMAND") or None,
-        integration_key=options.jwt_integration_key,
-        user_id=options.jwt_user_id,
-        private_key=key,
-        oauth_base=options.oauth_base,
-    )
+    command = os.environ.get("DIGLOT_TOKEN_COMMAND") or None
+    proxy = proxy_for(options, oauth_url(options.oauth_base))
+    # one source per identity and process: the pytest plugin makes one run per item, and a
+    # token lives an hour; a new grant per item would only load DocuSign's OAuth service
+    parts = [options.jwt_integration_key, options.jwt_user_id, key, options.oauth_base]
+    parts += [command, proxy, str(options.ca_bundle)]
+    identity = hashlib.sha256(repr(parts).encode()).hexdigest()
+    source = _SOURCES.get(identity)
+    if source is None:
+        source = token_source(
+            verify=tls_verify(options),
+            proxy=proxy,
+            token=None,
+            token_command=command,
+            integration_key=options.jwt_integration_key,
+            user_id=options.jwt_user_id,
+            private_key=key,
+            oauth_base=options.oauth_base,
+        )
     if source is not None:
         source.token()  # a refused grant or a failing command stops the run here (exit 3)
+        _SOURCES[identity] = source  # kept only once it gave a token
     return source
+
+
+_SOURCES: dict[str, TokenSource] = {}
 
 
 def tls_verify(options: RunOptions) -> ssl.SSLContext | bool:
