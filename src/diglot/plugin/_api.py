@@ -327,7 +327,7 @@ def inconclusive_reason(result: RunResult) -> str:
     """
     from diglot.engine._results import Status
 
-    judged = {Status.PASSED, Status.WARNING, Status.FAILED}
+    judged = {Status.PASSED, Status.WARNING, Status.FAILED, Status.KNOWN}
     if any(r.status in judged for r in result.results):
         return ""
     rows = [r for r in result.results if r.status is Status.INCONCLUSIVE]
