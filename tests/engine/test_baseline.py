@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ from diglot.reports import from_json
 LIST_JSON = ["--operations", "listGroups", "--content-types", "json", "--max-examples", "3"]
 
 
-def diglot_run(tmp_path: Path, *args: str) -> tuple[int, dict]:
+def diglot_run(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
     out = tmp_path / "reports"
     code = main(["run", *LIST_JSON, "--report-dir", str(out), *args])
     return code, json.loads((out / "report.json").read_text(encoding="utf-8"))
@@ -110,3 +111,50 @@ def test_a_baseline_turns_a_red_run_green_and_a_new_fault_red_again(tmp_path):
     assert code == 0
     assert clean["summary"]["known"] == 0
     assert clean["summary"]["fixed"] == len(written["findings"])
+
+
+@pytest.mark.slow
+def test_the_pytest_plugin_reads_the_same_baseline(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """diglot run --baseline-update writes it; the repo's pytest suite, configured by the same
+    [tool.diglot], then passes against the same fault, and fails on another."""
+    import subprocess
+    import sys
+
+    monkeypatch.delenv("DIGLOT_TOKEN", raising=False)
+    pytester.makepyprojecttoml(
+        """
+        [tool.diglot]
+        operations = { only = ["listGroups"] }
+        content-types = ["json"]
+        max-examples = 2
+        stateful = false
+        fault = "json-renamed-field"
+        baseline = "diglot-baseline.json"
+        report-dir = "diglot-reports"
+        """
+    )
+    pytester.makepyfile(
+        test_conformance="import diglot\n\n\n@diglot.parametrize()\ndef test_it(case):\n"
+        "    case.call_and_validate()\n"
+    )
+    cli = subprocess.run(
+        [sys.executable, "-m", "diglot", "run", "--baseline-update", "--seed", "1"],
+        cwd=pytester.path, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert (pytester.path / "diglot-baseline.json").is_file()
+
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--diglot-seed", "2").assert_outcomes(
+        passed=1
+    )
+    report = json.loads((pytester.path / "diglot-reports" / "report.json").read_text())
+    assert report["summary"]["known"] > 0
+    assert report["summary"]["failed"] == 0
+
+    text = (pytester.path / "pyproject.toml").read_text()
+    (pytester.path / "pyproject.toml").write_text(
+        text.replace("json-renamed-field", "json-numbers-as-numbers")
+    )
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(failed=1)
