@@ -294,6 +294,12 @@ def _probe(
         raise TargetUnreachable(
             f"{session.base_url} refused the request with {status}{said}: set DIGLOT_TOKEN to "
             "a valid bearer token (not expired) with access to the account"
+            + (
+                " (with the JWT grant: a new token was refused too; does the user have "
+                "access to this account?)"
+                if session.transport.auth is not None
+                else ""
+            )
         )
     if status == 400 and code in ACCOUNT_ERRORS:
         raise TargetUnreachable(
