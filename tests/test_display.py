@@ -142,6 +142,7 @@ def test_undecodable_bytes_come_back_as_the_bytes():
 
 @given(st.binary(max_size=200))
 @example(b"\x00%s\\'#!")
+@example(b"-\x00")  # a leading "-" once read as a printf option
 def test_a_printf_format_prints_exactly_the_bytes(data):
     fmt = printf_bytes(data)
     assert re.fullmatch(r"'[ -~]*'", fmt)  # printable ASCII only, one quoted word

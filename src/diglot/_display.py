@@ -188,10 +188,12 @@ def printf_bytes(data: bytes) -> str:
         "'a\\x00%%'"
     """
     out = []
-    for byte in data:
+    for index, byte in enumerate(data):
         char = chr(byte)
         if char == "%":
             out.append("%%")
+        elif char == "-" and index == 0:
+            out.append("\\x2d")  # a format that starts with "-" would be read as an option
         elif 0x20 <= byte < 0x7F and char not in "\\'#!":
             out.append(char)
         else:

@@ -132,7 +132,14 @@ def test_a_whole_run_ends_with_findings_and_prints_nothing_raw(injected):
 def test_every_report_parses_and_holds_nothing_raw(injected):
     run, _ = injected
     texts = {p.name: p.read_text("utf-8") for p in sorted(run.reports.iterdir())}
-    assert sorted(texts) == ["index.html", "junit.xml", "report.json", "summary.md"]
+    # the failing exchanges are saved for replay (failures.har) beside the four reports
+    assert sorted(texts) == ["failures.har", "index.html", "junit.xml", "report.json", "summary.md"]
+    # the HAR keeps the exchanges byte for byte (a replay needs them): it is data, not
+    # display — all ASCII JSON, every control or bidi character a \u escape, and no token
+    har = texts.pop("failures.har")
+    assert json.loads(har)["log"]["entries"]
+    assert har.isascii()
+    assert_no_token(har)
     for name, text in texts.items():
         assert_inert(text, name)
         assert MARK in text, name

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from diglot.contracts._registry import CHECKS
 from diglot.model import Exchange, Finding, JSONValue, Severity
 from diglot.transport import BodyProblem, parse_json, parse_xml
+from diglot.transport._client import THROTTLING_CODES
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -15,10 +16,6 @@ if TYPE_CHECKING:
     from diglot.specs._model import Operation
 
 RESTAPI_NS = "http://www.docusign.com/restapi"
-THROTTLING_CODES = frozenset(
-    {"HOURLY_APIINVOCATION_LIMIT_EXCEEDED", "BURST_APIINVOCATION_LIMIT_EXCEEDED"}
-)
-"""The errorCodes DocuSign throttles with (HTTP 400)."""
 
 
 class Observation:

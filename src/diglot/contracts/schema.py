@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from diglot.contracts._observation import RESTAPI_NS, Observation, pointer, show
+from diglot.contracts._observation import RESTAPI_NS, Observation, show
 from diglot.contracts._registry import CheckInfo, register_check
 from diglot.model import JSONValue, Severity
 from diglot.specs._codec import XSI
@@ -116,7 +116,7 @@ def _report_json_errors(obs: Observation, errors: list[SchemaError]) -> None:
                     f"undocumented property {name!r}",
                     expected="only documented properties",
                     actual=name,
-                    location=error.location + pointer(name),
+                    location=error.location,  # the object; the name is in the message
                     severity=Severity.WARNING,
                 )
             continue

@@ -45,6 +45,11 @@ _HOP_HEADERS = frozenset(
 """Request headers the sending client sets for itself: not taken from a HAR."""
 _RECENT = 64
 """Exchanges kept, without ``--record``, in case a later finding needs them (its JSON pair)."""
+_RECENT_BYTES = 4 * 1024 * 1024
+"""Body bytes those recent exchanges may hold together: a run against a server that sends
+megabyte bodies (a compression bomb cut at --max-body) keeps its memory bounded."""
+FAILURES_LIMIT = 16 * 1024 * 1024
+"""Bytes ``failures.har`` records (without ``--record``): enough to replay what failed."""
 
 
 @dataclass
@@ -84,8 +89,10 @@ class Recorder:
         self._seq += 1
         if self.everything or exchange.request.method not in ("GET", "HEAD"):
             self._keep(self._seq, exchange)
-        else:
-            self._recent.append((self._seq, exchange))
+            return
+        self._recent.append((self._seq, exchange))
+        while len(self._recent) > 1 and sum(_cost(e) for _, e in self._recent) > _RECENT_BYTES:
+            self._recent.popleft()
 
     def judged(self, obs: Observation) -> None:
         """See the findings of an exchange; a violation keeps it (and its JSON pair)."""
@@ -106,10 +113,9 @@ class Recorder:
     def _keep(self, seq: int, exchange: Exchange) -> None:
         if id(exchange) in self._kept:
             return
-        cost = len(exchange.request.url) + len(exchange.request.body) + 512
-        if exchange.response is not None:
-            cost += len(exchange.response.body)
-        if self.full or self.size + cost > self.limit:
+        cost = _cost(exchange)
+        limit = self.limit if self.everything else min(self.limit, FAILURES_LIMIT)
+        if self.full or self.size + cost > limit:
             self.full = True
             self.dropped += 1
             return
@@ -121,9 +127,17 @@ class Recorder:
         if not self.full:
             return None
         return (
-            f"the traffic record reached its limit ({self.limit} bytes): {self.dropped} later "
+            f"the traffic record reached its limit "
+            f"({self.limit if self.everything else min(self.limit, FAILURES_LIMIT)} bytes): "
+            f"{self.dropped} later "
             f"exchange(s) are not in {self.file_name}"
         )
+
+
+def _cost(exchange: Exchange) -> int:
+    response = exchange.response
+    body = len(response.body) if response is not None else 0
+    return len(exchange.request.url) + len(exchange.request.body) + body + 512
 
 
 # -- writing --------------------------------------------------------------------------------

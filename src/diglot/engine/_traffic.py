@@ -121,7 +121,8 @@ class TrafficJudge:
     session: Session = field(init=False)
 
     def __post_init__(self) -> None:
-        config = RunOptions(strict=self.strict)
+        # recorded traffic is judged as it is: no check drives requests of its own here
+        config = RunOptions(strict=self.strict, stateful=False, read_only=True)
         result = RunResult(
             target=self.source,
             account_id="",

@@ -129,6 +129,10 @@ def _cell(text: str) -> str:
 def _code(text: str, *, in_table: bool = False) -> str:
     # A code span cannot hold a backtick run longer than its fence: fence with one more.
     text = " ".join(inert(text, limit=4 * CELL_LIMIT).split())
+    if "<" in text or ">" in text:
+        # markup is inert in a code span, but no renderer should have to be trusted with
+        # it, and entities cannot be escaped there: such text goes as escaped plain text
+        return _cell(text)
     if in_table:  # GFM splits cells at "|" even inside code spans
         text = text.replace("|", "\\|")
     fence = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
