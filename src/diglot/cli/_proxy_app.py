@@ -283,52 +283,17 @@ def create_proxy_app(upstream: str, judge: ProxyJudge, *, max_body: int) -> Star
 def serving(app: Starlette, *, host: str, port: int) -> Iterator[str]:
     """Serve the proxy on uvicorn in a thread; yield ``http://HOST:PORT``; stop it on exit.
 
-    Like the reference server's runner, with the lifespan on, so that the upstream client's
+    The reference server's runner, with the lifespan on, so that the upstream client's
     connections are closed inside the event loop when the proxy stops.
 
     Raises:
         UsageError: the address cannot be bound.
         TargetUnreachable: uvicorn did not start.
     """
-    import socket
-    import time
+    from diglot.server import serve_app
 
-    import uvicorn
-
-    from diglot.errors import TargetUnreachable, UsageError
-
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise UsageError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port "
-            "(0 picks a free one)"
-        ) from None
-    real_port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="diglot-proxy", daemon=True
-    )
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            sock.close()
-            raise TargetUnreachable(f"the proxy did not start on {host}:{real_port}")
-        time.sleep(0.005)
-    shown = f"[{host}]" if family == socket.AF_INET6 else host
-    try:
-        yield f"http://{shown}:{real_port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve_app(app, host=host, port=port, base_path="", lifespan=True, name="the proxy") as url:
+        yield url
 
 
 def _plain(status: int, headers: list[tuple[str, str]], body: bytes) -> StarletteResponse:

@@ -21,11 +21,27 @@ _START_TIMEOUT = 20.0
 
 
 @contextlib.contextmanager
-def serve_app(app: Starlette, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def serve_app(
+    app: Starlette,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    base_path: str = "/restapi",
+    lifespan: bool = False,
+    name: str = "the reference server",
+) -> Iterator[str]:
     """Serve ``app`` on uvicorn in a daemon thread; yield ``http://HOST:PORT/restapi``.
 
     The socket is bound here (port 0 picks a free port), so the real port is known before
     the server starts; the context waits until uvicorn serves and stops it on exit.
+
+    Args:
+        app: the ASGI app.
+        host: where to listen.
+        port: the port; 0 for a free one.
+        base_path: what follows ``http://HOST:PORT`` in the URL yielded.
+        lifespan: run the app's lifespan (startup/shutdown inside the event loop).
+        name: what it is, for the message when it does not start.
 
     Raises:
         UsageError: the address cannot be bound (in use, not local...).
@@ -51,7 +67,7 @@ def serve_app(app: Starlette, *, host: str = "127.0.0.1", port: int = 0) -> Iter
         loop="auto",
         log_level="warning",
         access_log=False,
-        lifespan="off",
+        lifespan="on" if lifespan else "off",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
@@ -67,12 +83,12 @@ def serve_app(app: Starlette, *, host: str = "127.0.0.1", port: int = 0) -> Iter
             server.should_exit = True
             sock.close()
             raise TargetUnreachable(
-                f"the reference server did not start on {host}:{real_port}; see the log above."
+                f"{name} did not start on {host}:{real_port}; see the log above."
             )
         time.sleep(0.005)
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     try:
-        yield f"http://{shown}:{real_port}/restapi"
+        yield f"http://{shown}:{real_port}{base_path}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
