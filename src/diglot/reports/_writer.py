@@ -101,13 +101,18 @@ def write_reports(
         ) from None
     written = {name: write_text(directory / FILES[name], text) for name, text in texts.items()}
     traffic = run.traffic
-    if traffic is not None and (traffic.everything or traffic.kept):
-        # the run's exchanges (--record), or its failing ones, for ``diglot replay``
+    if traffic is None:
+        return written
+    if traffic.everything or (traffic.kept and run.failed(strict=True)):
+        # the run's exchanges (--record), or, when it found something, its failing ones and
+        # the writes before them, for ``diglot replay``
         from diglot.engine._record import har_text
         from diglot.transport._redact import Redactor
 
         text = har_text(traffic.kept, redactor=redactor or Redactor())
         written["har"] = write_text(directory / traffic.file_name, text)
+    else:  # a clean run leaves no failures of an earlier run in the folder
+        (directory / traffic.file_name).unlink(missing_ok=True)
     return written
 
 
