@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -143,3 +144,23 @@ def test_a_check_inconclusive_in_one_shard_and_passed_in_another_is_passed():
     assert result.inconclusive[INCONCLUSIVE_REASON] == 2  # kept, for the record
     via_json = merge([from_json(to_json(a)), from_json(to_json(b))])
     assert to_json(via_json) == to_json(merged)
+
+
+@pytest.mark.slow
+def test_report_merge_refuses_a_missing_or_repeated_shard(tmp_path, capsys):
+    from diglot.cli import main
+
+    for index in (0, 1):
+        args = ["run", "--max-examples", "2", "--seed", "4", "--no-stateful"]
+        args += ["--operations", "listGroups", "--shard", f"{index}/2"]
+        assert main([*args, "--report-dir", str(tmp_path / f"s{index}")]) == 0
+    first, second = (str(tmp_path / f"s{i}" / "report.json") for i in (0, 1))
+    out = str(tmp_path / "merged")
+    assert main(["report", "merge", first, "--output-dir", out]) == 2
+    assert "shard 1/2 of 2 is missing" in capsys.readouterr().err
+    assert main(["report", "merge", first, first, second, "--output-dir", out]) == 2
+    assert "shard 0/2 is there 2 times" in capsys.readouterr().err
+    assert main(["report", "merge", first, second, "--output-dir", out]) == 0
+    merged = json.loads((tmp_path / "merged" / "report.json").read_text())
+    assert merged["options"]["shard"] is None  # the whole run, not a shard of it
+    assert {r["content_type"] for r in merged["results"]} == {"json", "xml"}

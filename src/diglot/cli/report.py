@@ -66,6 +66,9 @@ def execute(args: argparse.Namespace) -> int:
                 "--output-dir"
             )
         runs = [from_json(Path(path)) for path in paths[1:]]
+        check_shards(
+            [(p, run.options.get("shard")) for p, run in zip(paths[1:], runs, strict=True)]
+        )
         written = write_reports(merge(runs), args.output_dir, redactor=redactor)
         print(f"merged {len(runs)} reports into {args.output_dir}:", file=sys.stderr)
         for name in FILES:
@@ -89,3 +92,49 @@ def execute(args: argparse.Namespace) -> int:
     write_text(args.output, text)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+def check_shards(shards: list[tuple[str, object]]) -> None:
+    """Refuse a set of sharded reports with a shard missing, repeated or from another split.
+
+    Reports of unsharded runs (no ``shard`` option) merge as they are.
+
+    Raises:
+        ReportError: naming the shard that is missing or repeated, or the mixed split.
+    """
+    from diglot.errors import ReportError
+
+    given = [(path, shard) for path, shard in shards if shard]
+    if not given:
+        return
+    if len(given) != len(shards):
+        plain = [path for path, shard in shards if not shard]
+        raise ReportError(
+            f"{', '.join(plain)} {'is' if len(plain) == 1 else 'are'} not the report of a shard, "
+            "the others are: merge the shards of one run only"
+        )
+    counts: dict[int, list[str]] = {}
+    seen: dict[int, list[str]] = {}
+    for path, shard in given:
+        index_text, _, count_text = str(shard).partition("/")
+        if not (index_text.isdigit() and count_text.isdigit()):
+            raise ReportError(f"{path}: its shard {shard!r} is not i/n")
+        counts.setdefault(int(count_text), []).append(path)
+        seen.setdefault(int(index_text), []).append(path)
+    if len(counts) > 1:
+        split = ", ".join(f"{n} shards ({', '.join(p)})" for n, p in sorted(counts.items()))
+        raise ReportError(f"these reports come from different splits: {split}")
+    count = next(iter(counts))
+    repeated = {i: p for i, p in seen.items() if len(p) > 1}
+    if repeated:
+        index, where = next(iter(sorted(repeated.items())))
+        raise ReportError(
+            f"shard {index}/{count} is there {len(where)} times ({', '.join(where)}): "
+            "pass each shard's report once"
+        )
+    missing = [f"{i}/{count}" for i in range(count) if i not in seen]
+    if missing:
+        raise ReportError(
+            f"shard {', '.join(missing)} of {count} is missing: the merged report would "
+            "claim checks nobody ran; pass every shard's report.json"
+        )

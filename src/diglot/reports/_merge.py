@@ -54,6 +54,7 @@ def merge(runs: Sequence[RunResult]) -> RunResult:
     ]
     options = dict(first.options)
     options["merged"] = shards
+    options["shard"] = None  # the merged run is the whole, not one shard of it
     merged = RunResult(
         target=first.target,
         account_id=first.account_id,
