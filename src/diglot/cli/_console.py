@@ -168,4 +168,5 @@ class Console:
         if written:
             self.line("reports: " + ", ".join(str(path) for path in written.values()))
         if verdict == "FAILED":
-            self.line(f"reproduce: diglot run --seed {result.seed} (same options)")
+            run_id = f" --run-id {result.resources[0].run_id}" if result.resources else ""
+            self.line(f"reproduce: diglot run --seed {result.seed}{run_id} (same options)")

@@ -48,6 +48,12 @@ def _positive_int(text: str) -> int:
         raise UsageError(f"{text!r} is not a whole number") from None
 
 
+def _run_id(text: str) -> str:
+    if not re.fullmatch(r"[0-9a-z]{1,16}", text):
+        raise UsageError(f"{text!r} is not a run id: up to 16 lower-case letters and digits")
+    return text
+
+
 def _number(text: str) -> float:
     try:
         return float(text)
@@ -285,6 +291,14 @@ class RunOptions:
     shrink: bool = option(True, "shrink failures to a minimal example", group=_GEN)
     name_prefix: str = option(
         "diglot-", "prefix of every group and user name diglot creates", group=_GEN, metavar="P"
+    )
+    run_id: str | None = option(
+        None,
+        "the run id in every name diglot creates (default: a new one, reported); with --seed "
+        "it reproduces a run's requests exactly, once the earlier run's creations are gone",
+        group=_GEN,
+        parse=_run_id,
+        metavar="ID",
     )
     bulk_cases: bool = option(
         False,

@@ -139,7 +139,7 @@ def iter_run(
             started_at=datetime.now(UTC),
         )
         session = Session(
-            config, spec, transport, base_url, account_id, seed, Names(config.name_prefix), result
+            config, spec, transport, base_url, account_id, seed, _names(config), result
         )
         session.recorder = Recorder(config.record_traffic, config.record_limit)
         session.on_request = on_request
@@ -557,3 +557,10 @@ def _why_not(session: Session, operation: Operation, content_type: str, check_id
 
 def redactor_for(config: RunOptions) -> Redactor:
     return Redactor(config.secrets())
+
+
+def _names(config: RunOptions) -> Names:
+    """The run's name factory: its prefix, and the run id given (to reproduce a run) or new."""
+    if config.run_id is None:
+        return Names(config.name_prefix)
+    return Names(config.name_prefix, config.run_id)
