@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 
 import pytest
@@ -74,6 +75,9 @@ def test_cli_exit_codes_and_reports(tmp_path, capsys):
     assert code == 1
     assert "protocol.content_type" in out
     assert "curl" in out
+    # the embedded server is gone after the run: the way to bring it back for the curl lines
+    assert re.search(r"diglot serve --port \d+ --fault ignore-accept", out)
+    assert "reproduce: diglot run --seed 5 --run-id " in out
 
 
 def test_strict_fails_on_warnings_only(capsys):

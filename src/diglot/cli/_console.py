@@ -25,7 +25,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from diglot._display import inert
+from diglot._display import inert, shell_word
 from diglot.engine._results import RunResult, Status
 from diglot.transport._redact import Redactor
 
@@ -170,3 +170,34 @@ class Console:
         if verdict == "FAILED":
             run_id = f" --run-id {result.resources[0].run_id}" if result.resources else ""
             self.line(f"reproduce: diglot run --seed {result.seed}{run_id} (same options)")
+            serve = _serve_command(result)
+            if serve:
+                self.line(f"the curl lines above need the embedded server again: {serve}")
+
+
+def _serve_command(result: RunResult) -> str:
+    """The ``diglot serve`` command that brings back the embedded server a run talked to.
+
+    Only for a run against the embedded reference server (its curl lines name a loopback
+    port that is gone once the run ends); empty otherwise.
+    """
+    if result.target != "embedded reference server":
+        return ""
+    port = ""
+    for row in result.results:
+        for finding in row.findings:
+            if finding.request is not None:
+                from urllib.parse import urlsplit
+
+                port = str(urlsplit(finding.request.url).port or "")
+                break
+        if port:
+            break
+    if not port:
+        return ""
+    words = ["diglot", "serve", "--port", port]
+    for name in ("fault", "variant"):
+        value = result.options.get(name)
+        if isinstance(value, str) and value:
+            words += [f"--{name}", value]
+    return " ".join(shell_word(word) for word in words)
