@@ -135,7 +135,9 @@ def test_no_cleanup_then_diglot_cleanup_from_the_report(staging, tmp_path, capsy
     assert groups
     assert users
     assert ours(db) == (groups, users, 0)  # the "crashed" run's leftovers
-    capsys.readouterr()
+    said = capsys.readouterr().out  # the run says what it left, where a person reads it
+    assert f"cleanup kept: {groups} groups and {users} users of run" in said
+    assert "left on the target" in (tmp_path / "r" / "summary.md").read_text()
     assert main(["cleanup", str(path), "--dry-run"]) == 0
     assert capsys.readouterr().out.count("would remove") == groups + users
     assert main(["cleanup", str(path)]) == 0

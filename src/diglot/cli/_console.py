@@ -145,6 +145,9 @@ class Console:
             self.line(f"note: {inert(error, limit=ERROR_LIMIT)}", "yellow")
         for reason in result.incomplete:
             self.line(f"incomplete: {inert(reason, limit=ERROR_LIMIT)}", "bold yellow")
+        for resources in result.resources:
+            if sentence := resources.sentence():
+                self.line(inert(sentence), "yellow" if resources.left else "")
         summary = result.summary()
         verdict = "FAILED" if result.failed(strict=strict) else "PASSED"
         if verdict == "PASSED" and result.throttled:

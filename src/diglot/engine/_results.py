@@ -141,6 +141,26 @@ class Resources:
         """What the run created and did not remove."""
         return [r for r in self.created if not r.removed]
 
+    def sentence(self) -> str:
+        """The cleanup in one sentence for people, e.g. ``cleanup partial: 2 groups left``."""
+        made = len(self.created)
+        if not made:
+            return ""
+        left = self.left
+        groups = sum(r.kind == "group" for r in left)
+        users = len(left) - groups
+        if not left:
+            return f"cleanup {self.cleanup}: the {made} groups and users run {self.run_id} created are gone"
+        what = " and ".join(
+            f"{n} {kind}{'s' if n != 1 else ''}"
+            for n, kind in ((groups, "group"), (users, "user"))
+            if n
+        )
+        return (
+            f"cleanup {self.cleanup}: {what} of run {self.run_id} left on the target "
+            f"(names start {self.name_prefix}{self.run_id}-; `diglot cleanup report.json` removes them)"
+        )
+
 
 @dataclass(slots=True)
 class RunResult:

@@ -180,6 +180,9 @@ def _render(run: RunResult) -> str:
         out += ["**Incomplete**", ""]
         out += [f"- {_cell(reason)}" for reason in run.incomplete[:10]]
         out.append("")
+    cleanup = [r.sentence() for r in run.resources if r.sentence()]
+    if cleanup:
+        out += [f"- {_cell(sentence)}" for sentence in cleanup] + [""]
     if run.errors:
         out += ["**Run errors**", ""]
         out += [f"- {_cell(error)}" for error in run.errors[:10]]
