@@ -580,7 +580,13 @@ json_values: st.SearchStrategy[Any] = st.recursive(
     max_leaves=6,
 )
 
-xml_texts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=10)
+# text XML 1.0 can carry: no surrogates or controls, and not the noncharacters U+FFFE/U+FFFF
+xml_texts = st.text(
+    st.characters(
+        codec="utf-8", exclude_categories=["Cs", "Cc"], exclude_characters="\ufffe\uffff"
+    ),
+    max_size=10,
+)
 
 
 def unknown_xml_element(draw: Draw, name: str) -> etree._Element:
