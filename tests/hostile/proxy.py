@@ -96,20 +96,39 @@ class Selective:
         return self._forward(peer, request)
 
     def _forward(self, peer: Peer, request: RawRequest) -> bool:
-        headers = {k: v for k, v in request.headers.items() if k not in _HOP_BY_HOP}
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-        try:
-            connection.request(request.method, request.target, request.body, headers)
-            answer = connection.getresponse()
-            body = answer.read()
-            status = f"{answer.status} {answer.reason}"
-            relayed = [(k, v) for k, v in answer.getheaders() if k.lower() not in _HOP_BY_HOP]
-        except (OSError, http.client.HTTPException) as error:
-            body = f"proxy: the upstream failed: {error}".encode()
-            status = "502 Bad Gateway"
-            relayed = [("Content-Type", "text/plain")]
-        finally:
-            connection.close()
-        head = [f"HTTP/1.1 {status}", *(f"{k}: {v}" for k, v in relayed)]
-        head.append(f"Content-Length: {len(body)}")
-        return peer.send(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        return forward(peer, request, self.host, self.port, timeout=self.timeout)
+
+
+def send(peer: Peer, status: str, headers: list[tuple[str, str]], body: bytes) -> bool:
+    """Write one whole HTTP/1.1 response: status line, headers, Content-Length, body."""
+    head = [f"HTTP/1.1 {status}", *(f"{k}: {v}" for k, v in headers)]
+    head.append(f"Content-Length: {len(body)}")
+    return peer.send(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+
+
+def forward(
+    peer: Peer,
+    request: RawRequest,
+    host: str,
+    port: int,
+    *,
+    timeout: float = 30.0,
+    extra: list[tuple[str, str]] | None = None,
+) -> bool:
+    """Relay ``request`` as it came to the upstream at ``host:port`` and its answer back,
+    with ``extra`` headers added (a 502 when the upstream fails)."""
+    headers = {k: v for k, v in request.headers.items() if k not in _HOP_BY_HOP}
+    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        connection.request(request.method, request.target, request.body, headers)
+        answer = connection.getresponse()
+        body = answer.read()
+        status = f"{answer.status} {answer.reason}"
+        relayed = [(k, v) for k, v in answer.getheaders() if k.lower() not in _HOP_BY_HOP]
+    except (OSError, http.client.HTTPException) as error:
+        body = f"proxy: the upstream failed: {error}".encode()
+        status = "502 Bad Gateway"
+        relayed = [("Content-Type", "text/plain")]
+    finally:
+        connection.close()
+    return send(peer, status, [*relayed, *(extra or [])], body)

@@ -27,7 +27,6 @@ Usage::
 
 from __future__ import annotations
 
-import http.client
 import json
 import math
 import threading
@@ -35,7 +34,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 
-from tests.hostile.proxy import _HOP_BY_HOP
+from tests.hostile.proxy import forward, send
 from tests.hostile.server import Context, Peer, RawRequest
 
 RESTAPI_NS = "http://www.docusign.com/restapi"
@@ -131,7 +130,7 @@ class Throttling:
                 )
             )
         if refuse_post:
-            return self._send(
+            return send(
                 peer,
                 "503 Service Unavailable",
                 [("Retry-After", "0"), ("Content-Type", "text/plain")],
@@ -144,14 +143,16 @@ class Throttling:
         ]
         if over:
             return self._throttle(peer, request, budget, reset_at)
-        return self._forward(peer, request, budget if self.budget_headers else [])
+        return forward(
+            peer, request, self.host, self.port, extra=budget if self.budget_headers else []
+        )
 
     def _throttle(
         self, peer: Peer, request: RawRequest, budget: list[tuple[str, str]], reset_at: float
     ) -> bool:
         if self.mode == "429":
             wait = self.retry_after or str(max(0, math.ceil(reset_at - time.time())))
-            return self._send(
+            return send(
                 peer,
                 "429 Too Many Requests",
                 [("Retry-After", wait), ("Content-Type", "text/plain")],
@@ -177,27 +178,4 @@ class Throttling:
         else:
             body = json.dumps({"errorCode": code, "message": MESSAGES[code]}).encode()
             media = "application/json; charset=utf-8"
-        return self._send(peer, "400 Bad Request", [*headers, ("Content-Type", media)], body)
-
-    @staticmethod
-    def _send(peer: Peer, status: str, headers: list[tuple[str, str]], body: bytes) -> bool:
-        head = [f"HTTP/1.1 {status}", *(f"{k}: {v}" for k, v in headers)]
-        head.append(f"Content-Length: {len(body)}")
-        return peer.send(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
-
-    def _forward(self, peer: Peer, request: RawRequest, extra: list[tuple[str, str]]) -> bool:
-        headers = {k: v for k, v in request.headers.items() if k not in _HOP_BY_HOP}
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
-        try:
-            connection.request(request.method, request.target, request.body, headers)
-            answer = connection.getresponse()
-            body = answer.read()
-            status = f"{answer.status} {answer.reason}"
-            relayed = [(k, v) for k, v in answer.getheaders() if k.lower() not in _HOP_BY_HOP]
-        except (OSError, http.client.HTTPException) as error:
-            body = f"proxy: the upstream failed: {error}".encode()
-            status = "502 Bad Gateway"
-            relayed = [("Content-Type", "text/plain")]
-        finally:
-            connection.close()
-        return self._send(peer, status, [*relayed, *extra], body)
+        return send(peer, "400 Bad Request", [*headers, ("Content-Type", media)], body)

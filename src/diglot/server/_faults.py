@@ -27,7 +27,6 @@ of a fault: after its answer hook, around its middleware, after its XML style.
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 from collections.abc import Callable, Container, Mapping
@@ -40,9 +39,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from diglot.errors import UsageError
 from diglot.model import Family
-from diglot.server._hooks import Answer, Body, Page, RewriteHeaders
+from diglot.server._hooks import Answer, Body, Page, RewriteHeaders, look_up
 from diglot.server._http import JSON_TYPE, XML_TYPE, ApiError, Json, xml_safe
 from diglot.server._store import NewGroup, NewUser
 from diglot.server._xml import XmlStyle
@@ -913,14 +911,4 @@ def get_fault(name: str | None) -> Fault | None:
     Raises:
         UsageError: the name is not a known fault; the message suggests close matches.
     """
-    if name is None:
-        return None
-    try:
-        return FAULTS[name]
-    except KeyError:
-        close = difflib.get_close_matches(name, list(FAULTS), n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise UsageError(
-            f"unknown fault {name!r}.{hint} Run 'diglot serve --list-faults' to see all "
-            f"{len(FAULTS)} faults."
-        ) from None
+    return look_up(FAULTS, name, kind="fault", listing="--list-faults")

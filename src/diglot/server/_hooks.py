@@ -8,14 +8,16 @@ headers after it is built (``RewriteHeaders``).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from diglot.errors import UsageError
 from diglot.server._http import ApiError, Json
 
 Body: TypeAlias = Mapping[str, Json]
@@ -101,3 +103,24 @@ def content_type(rewrite: Callable[[str], str]) -> Callable[[MutableHeaders], No
             headers["content-type"] = rewrite(media)
 
     return rewriting
+
+
+T = TypeVar("T")
+
+
+def look_up(table: Mapping[str, T], name: str | None, *, kind: str, listing: str) -> T | None:
+    """A fault or variant by name (None for None).
+
+    An unknown name is a usage error with close matches and the command that lists them all.
+    """
+    if name is None:
+        return None
+    try:
+        return table[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, list(table), n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise UsageError(
+            f"unknown {kind} {name!r}.{hint} Run 'diglot serve {listing}' to see all "
+            f"{len(table)} {kind}s."
+        ) from None

@@ -25,7 +25,6 @@ the variant then applies on top of the fault.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import time
@@ -43,9 +42,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from diglot.errors import UsageError
 from diglot.server import _xml
-from diglot.server._hooks import Answer, Body, RewriteHeaders, content_type
+from diglot.server._hooks import Answer, Body, RewriteHeaders, content_type, look_up
 from diglot.server._http import ApiError, Json
 from diglot.server._seed import SEED_TIME
 from diglot.server._xml import ITEMS, OBJECTS, XmlStyle
@@ -899,14 +897,4 @@ def get_variant(name: str | None) -> Variant | None:
     Raises:
         UsageError: the name is not a known variant; the message suggests close matches.
     """
-    if name is None:
-        return None
-    try:
-        return VARIANTS[name]
-    except KeyError:
-        close = difflib.get_close_matches(name, list(VARIANTS), n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise UsageError(
-            f"unknown variant {name!r}.{hint} Run 'diglot serve --list-variants' to see all "
-            f"{len(VARIANTS)} variants."
-        ) from None
+    return look_up(VARIANTS, name, kind="variant", listing="--list-variants")
