@@ -1,0 +1,147 @@
+"""Generated cases: hypothesis draws requests of one operation × content type, each judged.
+
+A violation fails the hypothesis example, so hypothesis shrinks it to a minimal case (against
+the embedded server, and for GETs), whose finding is then listed first in its result.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from diglot.engine._cleanup import note_bulk_skipped, sends_bulk
+from diglot.engine._results import CheckResult
+from diglot.engine._session import GaveUp, Session, StopRun
+from diglot.errors import ContractViolation
+from diglot.model import Case, Finding
+from diglot.strategies import explicit_cases, from_operation
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+    from diglot.specs._model import Operation
+
+
+@functools.cache
+def _violation_type(check_id: str) -> type[ContractViolation]:
+    """One exception class per check, so hypothesis shrinks each kind of failure separately."""
+    return type(f"Violation[{check_id}]", (ContractViolation,), {})
+
+
+EXAMPLES_PER_BATCH = 400
+"""Generated cases per hypothesis run. hypothesis keeps bookkeeping for every example of a
+run until it ends (about 8 KB each here), so a long run is cut into batches of this many, each
+with its own seed derived from the run's: memory stays flat however many requests are sent."""
+
+
+def generated(session: Session, operation: Operation, content_type: str) -> None:
+    strategy = from_operation(
+        operation,
+        spec=session.spec,
+        content_type=content_type,
+        account_id=session.account_id,
+        names=session.names,
+    )
+    explicit = explicit_cases(
+        operation,
+        spec=session.spec,
+        content_type=content_type,
+        account_id=session.account_id,
+        names=session.names,
+        bulk=sends_bulk(session),
+    )
+    if not sends_bulk(session):
+        note_bulk_skipped(session, operation, content_type)
+    # a POST is not replayed against a remote target (shrinking would send it again and
+    # again): its first failing example is kept; GETs, and the embedded server, are shrunk
+    replay = operation.is_read_only or session.config.base_url is None
+    own = session.config.rules.operation(operation.operation_id).max_examples
+    remaining = own or session.config.examples
+    batch = 0
+    while remaining > 0:
+        size = min(remaining, EXAMPLES_PER_BATCH)
+        seed = session.seed if batch == 0 else hash((session.seed, batch)) % 2**32
+        minimal = _generate_batch(
+            session, strategy, explicit if batch == 0 else [], size, seed, replay=replay
+        )
+        for finding in minimal:
+            _promote(session.row(finding.operation, finding.content_type, finding.check), finding)
+        remaining -= size
+        batch += 1
+
+
+def _generate_batch(
+    session: Session,
+    strategy: SearchStrategy[Case],
+    explicit: list[Case],
+    max_examples: int,
+    seed: int,
+    *,
+    replay: bool = True,
+) -> list[Finding]:
+    """One hypothesis run: the explicit cases, then generated ones; the shrunk failures.
+
+    With ``replay`` False no failing example is sent again: hypothesis is not told of the
+    failure (the finding is recorded all the same), so it neither shrinks nor replays it.
+    """
+    from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
+    from hypothesis import seed as hypothesis_seed
+
+    @settings(
+        max_examples=max_examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        phases=[
+            Phase.explicit,
+            Phase.generate,
+            *([Phase.shrink] if session.config.shrink and replay else []),
+        ],
+        report_multiple_bugs=True,
+        print_blob=False,
+        verbosity=Verbosity.quiet,
+    )
+    @hypothesis_seed(seed)
+    @given(case=strategy)
+    def exercise(case: Case) -> None:
+        session.latest_violation = None
+        session.send(case)
+        latest = session.latest_violation
+        if replay and latest is not None:
+            raise _violation_type(latest.check)(latest)
+
+    for case in explicit:
+        exercise = example(case=case)(exercise)
+    try:
+        exercise()
+    except GaveUp:
+        pass  # recorded in the run's errors; the findings so far stand
+    except BaseExceptionGroup as group:
+        errors = list(flatten(group))
+        for error in errors:
+            if isinstance(error, StopRun | KeyboardInterrupt):
+                raise error from None
+        return [e.finding for e in errors if isinstance(e, ContractViolation)]
+    except ContractViolation as violation:
+        return [violation.finding]
+    finally:
+        session.latest_violation = None
+    return []
+
+
+def flatten(group: BaseExceptionGroup[BaseException]) -> Iterator[BaseException]:
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            yield from flatten(exc)
+        else:
+            yield exc
+
+
+def _promote(row: CheckResult, finding: Finding) -> None:
+    """Put the shrunk (minimal) example of a failure first in its result."""
+    for index, kept in enumerate(row.findings):
+        if kept.signature == finding.signature:
+            row.findings.insert(0, row.findings.pop(index))
+            return
