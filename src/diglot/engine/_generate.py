@@ -35,14 +35,18 @@ run until it ends (about 8 KB each here), so a long run is cut into batches of t
 with its own seed derived from the run's: memory stays flat however many requests are sent."""
 
 
-def generated(session: Session, operation: Operation, content_type: str) -> None:
-    strategy = from_operation(
-        operation,
-        spec=session.spec,
-        content_type=content_type,
-        account_id=session.account_id,
-        names=session.names,
-    )
+def examples_for(session: Session, operation: Operation) -> int:
+    """Generated cases asked for this operation: its own ``max_examples``, or the run's."""
+    own = session.config.rules.operation(operation.operation_id).max_examples
+    return own or session.config.examples
+
+
+def send_explicit(session: Session, operation: Operation, content_type: str) -> None:
+    """Send the pair's boundary and invalid cases once each, every answer judged.
+
+    They are minimal already, so nothing is shrunk or replayed; the bulk ones (hundreds of
+    users in one request) only to the embedded server or with ``--bulk-cases``.
+    """
     explicit = explicit_cases(
         operation,
         spec=session.spec,
@@ -53,22 +57,31 @@ def generated(session: Session, operation: Operation, content_type: str) -> None
     )
     if not sends_bulk(session):
         note_bulk_skipped(session, operation, content_type)
-    # a POST is not replayed against a remote target (shrinking would send it again and
-    # again): its first failing example is kept; GETs, and the embedded server, are shrunk
+    for case in explicit:
+        session.send(case)
+    session.latest_violation = None
+
+
+def generated(
+    session: Session, operation: Operation, content_type: str, *, count: int, part: int
+) -> None:
+    """``count`` generated cases of the pair, slice ``part`` of its share (one hypothesis run).
+
+    Each slice has its own seed derived from the run's, so the same seed and schedule send the
+    same cases. A POST is not replayed against a remote target (shrinking would send it again
+    and again): its first failing example is kept; GETs, and the embedded server, are shrunk.
+    """
+    strategy = from_operation(
+        operation,
+        spec=session.spec,
+        content_type=content_type,
+        account_id=session.account_id,
+        names=session.names,
+    )
     replay = operation.is_read_only or session.config.base_url is None
-    own = session.config.rules.operation(operation.operation_id).max_examples
-    remaining = own or session.config.examples
-    batch = 0
-    while remaining > 0:
-        size = min(remaining, EXAMPLES_PER_BATCH)
-        seed = session.seed if batch == 0 else hash((session.seed, batch)) % 2**32
-        minimal = _generate_batch(
-            session, strategy, explicit if batch == 0 else [], size, seed, replay=replay
-        )
-        for finding in minimal:
-            _promote(session.row(finding.operation, finding.content_type, finding.check), finding)
-        remaining -= size
-        batch += 1
+    seed = session.seed if part == 0 else hash((session.seed, part)) % 2**32
+    for finding in _generate_batch(session, strategy, [], count, seed, replay=replay):
+        _promote(session.row(finding.operation, finding.content_type, finding.check), finding)
 
 
 def _generate_batch(

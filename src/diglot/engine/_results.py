@@ -46,6 +46,9 @@ class CheckResult:
     exchanges: int = 0
     elapsed: float = 0.0
     """Seconds the target took to answer the exchanges this check judged (JUnit's time)."""
+    found_at: int = 0
+    """The run's request count when the first finding came (how much of the budget it took
+    to find); 0 when there is none."""
     findings: list[Finding] = field(default_factory=list)
     counts: dict[tuple[str, str, str, str, str], int] = field(default_factory=dict)
     occurrences: int = 0

@@ -27,7 +27,13 @@ from diglot.contracts import CHECKS, MULTI_CHECKS, load_checks
 from diglot.engine._baseline import settle
 from diglot.engine._cleanup import run_cleanup, why_not_sent
 from diglot.engine._config import auth_for, check_rules, proxy_for, tls_verify
-from diglot.engine._generate import flatten, generated
+from diglot.engine._generate import (
+    EXAMPLES_PER_BATCH,
+    examples_for,
+    flatten,
+    generated,
+    send_explicit,
+)
 from diglot.engine._options import RunOptions
 from diglot.engine._record import Recorder
 from diglot.engine._results import Resources, RunResult
@@ -331,12 +337,22 @@ def _operation_phases(session: Session, operation: Operation, content_type: str)
         return
     if not generates_cases(operation):
         return  # a delete: sent only by the cleanup at the end, naming what the run created
-    _phase(generated, session, operation, content_type)
+    _phase(send_explicit, session, operation, content_type)
+    total = examples_for(session, operation)
+    for part, start in enumerate(range(0, total, EXAMPLES_PER_BATCH)):
+        count = min(EXAMPLES_PER_BATCH, total - start)
+        _phase(_generated_slice, session, operation, content_type, count, part)
     yield Progress(op_id, content_type, "generated", session.sent)
     for multi in MULTI_CHECKS:
         if multi.drives(session, operation, content_type):
             _phase(multi.drive, session, operation, content_type, driving=True)
             yield Progress(op_id, content_type, multi.phase, session.sent)
+
+
+def _generated_slice(
+    session: Session, operation: Operation, content_type: str, count: int, part: int
+) -> None:
+    generated(session, operation, content_type, count=count, part=part)
 
 
 def _phase(run_phase: Callable[..., object], *args: Any, driving: bool = False) -> None:

@@ -263,6 +263,8 @@ class Session:
                 row.known.add(finding.signature)  # accepted: fails nothing, not shrunk
             elif finding.severity is Severity.VIOLATION and self.latest_violation is None:
                 self.latest_violation = finding
+            if not row.found_at:
+                row.found_at = self.sent
             row.add(finding)
         obs.findings.clear()
         case = obs.case

@@ -127,6 +127,7 @@ def _result(result: CheckResult, scrub: Scrubber) -> JSONValue:
         "status": result.status.value,
         "exchanges": result.exchanges,
         "elapsed": round(result.elapsed, 6),
+        "found_at": result.found_at,
         "occurrences": result.occurrences,
         "omitted": result.omitted,
         "skip_reason": scrub.text(result.skip_reason, limit=SHORT_LIMIT),
@@ -338,6 +339,7 @@ def build(document: Mapping[str, Any], *, source: str = "report") -> RunResult:
             description=item["description"],
             exchanges=item["exchanges"],
             elapsed=item.get("elapsed", 0.0),  # optional: absent before it existed
+            found_at=item.get("found_at", 0),  # optional: absent before it existed
             occurrences=item["occurrences"],
             omitted=item["omitted"],
             skip_reason=item["skip_reason"],
