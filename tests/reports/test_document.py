@@ -182,7 +182,7 @@ def test_a_version_1_0_report_is_still_read():
     run = from_json(old)
     assert all(not r.inconclusive for r in run.results)
     again: Any = to_json(run)
-    assert again["version"] == REPORT_VERSION == "1.2"
+    assert again["version"] == REPORT_VERSION == "1.3"
     assert again["summary"]["inconclusive"] == 0
 
 

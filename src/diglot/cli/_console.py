@@ -27,6 +27,7 @@ from rich.text import Text
 
 from diglot._display import inert, shell_word
 from diglot.engine._results import RunResult, Status
+from diglot.reports._bodies import describe
 from diglot.transport._redact import Redactor
 
 if TYPE_CHECKING:
@@ -109,6 +110,8 @@ class Console:
     def summary(self, result: RunResult, written: Mapping[str, Path], *, strict: bool) -> None:
         self.stop()
         failing = [r for r in result.results if r.status in (Status.FAILED, Status.WARNING)]
+        # a body too long for a curl line is in the report folder: the line reads it there
+        folder = next(iter(written.values())).parent if written else None
         for row in failing:
             head = row.findings[0] if row.findings else None
             self.line(
@@ -117,7 +120,7 @@ class Console:
                 _STYLE[row.status],
             )
             if head is not None:
-                self.line(head.describe())
+                self.line(describe(head, folder=folder, redactor=self.redactor))
         inconclusive = [r for r in result.results if r.status is Status.INCONCLUSIVE]
         for row in inconclusive:
             self.line(

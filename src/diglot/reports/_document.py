@@ -14,6 +14,7 @@ from diglot._display import inert
 from diglot.engine._results import CheckResult, Resource, Resources, RunResult
 from diglot.errors import ReportError
 from diglot.model import Family, Finding, Request, Response, Severity
+from diglot.reports._bodies import FiledRequest, file_bytes, file_name, needs_file, report_line
 from diglot.reports._promises import promise_coverage
 from diglot.reports._scrub import (
     NAME_LIMIT,
@@ -27,14 +28,15 @@ if TYPE_CHECKING:
     from diglot.model import JSONValue
     from diglot.transport._redact import Redactor
 
-REPORT_VERSION = "1.2"
+REPORT_VERSION = "1.3"
 """Version of the report.json layout, MAJOR.MINOR.
 
 A minor version adds members, optional in the schema so that older reports of the same
 major still validate, or values (1.1: the status ``inconclusive``, the results'
 ``inconclusive`` reasons and the summary's count; 1.2: the status ``known``, the results'
 ``known`` findings, the run's ``fixed`` baseline entries and the summary's counts of both;
-the run's ``promises``, its promise coverage).
+the run's ``promises``, its promise coverage; 1.3: a request's ``body_file``, the file
+beside the report that holds a body too long for its curl line).
 A reader reads every report of its major
 version up to its own minor; a report of a newer minor that uses something the reader does
 not know is refused with a message to upgrade diglot, never misread. The major changes when a
@@ -146,16 +148,25 @@ def _finding(finding: Finding, count: int, scrub: Scrubber) -> JSONValue:
         # A credential header means the request was authenticated: the curl line then
         # reads the token from the environment instead of repeating "[REDACTED]".
         headers = {k: v for k, v in raw.headers.items() if k.lower() != "authorization"}
-        clean = Request(
+        # A body too long for a curl line (or not UTF-8 text) is in a file beside the
+        # report (``write_bodies``); the curl line reads it from there.
+        if isinstance(raw, FiledRequest):
+            body_file = raw.body_file
+        elif raw.body and needs_file(raw.body):
+            body_file = file_name(file_bytes(raw.body, scrub.redactor), raw.headers)
+        else:
+            body_file = ""
+        clean = FiledRequest(
             method=scrub.text(raw.method, limit=NAME_LIMIT),
             url=scrub.text(raw.url, limit=URL_LIMIT),
             headers=scrub.headers(headers),
             body=body.encode("utf-8"),
             authenticated=raw.authenticated or len(headers) < len(raw.headers),
+            body_file=body_file,
         )
         # From the redacted request, so the curl line never holds half a token where
         # its body is cut.
-        curl = scrub.text(clean.to_curl())
+        curl = scrub.text(report_line(clean))
         request = {
             "method": clean.method,
             "url": clean.url,
@@ -163,6 +174,8 @@ def _finding(finding: Finding, count: int, scrub: Scrubber) -> JSONValue:
             "body": scrub.body(clean.body, pretty=False),
             "authenticated": clean.authenticated,
         }
+        if body_file:
+            request["body_file"] = body_file
     response: JSONValue = None
     if finding.response is not None:
         res = finding.response
@@ -304,11 +317,16 @@ def from_json(data: Mapping[str, JSONValue] | str | Path) -> RunResult:
     """
     document, source = load(data)
     validate(document, source=source)
-    return build(document, source=source)
+    origin = "" if isinstance(data, Mapping) or source == "report" else str(Path(source).parent)
+    return build(document, source=source, origin=origin)
 
 
-def build(document: Mapping[str, Any], *, source: str = "report") -> RunResult:
-    """A ``RunResult`` from an already validated document."""
+def build(document: Mapping[str, Any], *, source: str = "report", origin: str = "") -> RunResult:
+    """A ``RunResult`` from an already validated document.
+
+    ``origin`` is the folder the document was read from: the bodies its curl lines read
+    (``bodies/…``) are there, and a report written elsewhere copies them.
+    """
     try:
         started_at = datetime.fromisoformat(document["started_at"])
     except ValueError:
@@ -346,7 +364,7 @@ def build(document: Mapping[str, Any], *, source: str = "report") -> RunResult:
             inconclusive=dict(item.get("inconclusive", {})),  # since report version 1.1
         )
         for entry in item["findings"]:
-            finding = _read_finding(entry, result)
+            finding = _read_finding(entry, result, origin)
             result.findings.append(finding)
             result.counts[finding.signature] = entry["count"]
         for known in item.get("known", []):  # since report version 1.2
@@ -362,9 +380,10 @@ def build(document: Mapping[str, Any], *, source: str = "report") -> RunResult:
     return run
 
 
-def _read_finding(entry: Mapping[str, Any], result: CheckResult) -> Finding:
+def _read_finding(entry: Mapping[str, Any], result: CheckResult, origin: str = "") -> Finding:
     request = entry["request"]
     response = entry["response"]
+    body_file = "" if request is None else request.get("body_file", "")  # since 1.3
     return Finding(
         check=entry["check"],
         family=_family(entry["family"]),
@@ -383,6 +402,16 @@ def _read_finding(entry: Mapping[str, Any], result: CheckResult) -> Finding:
             headers=dict(request["headers"]),
             body=request["body"].encode("utf-8"),
             authenticated=request["authenticated"],
+        )
+        if not body_file
+        else FiledRequest(
+            method=request["method"],
+            url=request["url"],
+            headers=dict(request["headers"]),
+            body=request["body"].encode("utf-8"),
+            authenticated=request["authenticated"],
+            body_file=body_file,
+            origin=origin,
         ),
         response=None
         if response is None

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from diglot._display import inert
 from diglot.engine._results import CheckResult, RunResult, Status
 from diglot.model import Family, Finding, Severity
+from diglot.reports._bodies import report_line
 from diglot.reports._document import prepare
 from diglot.reports._junit import skip_reason
 from diglot.reports._markdown import reproduce_command, verdict
@@ -400,7 +401,7 @@ class _Page:
             parts.append(exchange)
         if finding.request is not None:
             parts.append(
-                f'<h4>Reproduce</h4><pre class="curl">{_e(finding.request.to_curl())}</pre>'
+                f'<h4>Reproduce</h4><pre class="curl">{_e(report_line(finding.request))}</pre>'
             )
         parts.append("</details>")
         return "\n".join(parts)

@@ -23,6 +23,7 @@ from lxml import etree
 from diglot._display import inert
 from diglot.engine._results import CheckResult, RunResult, Status
 from diglot.model import Severity
+from diglot.reports._bodies import report_describe
 from diglot.reports._document import prepare
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def finding_text(result: CheckResult, *, limit: int = MAX_FAILURE_TEXT) -> str:
     blocks = []
     for finding in result.findings:
         count = result.count_of(finding)
-        text = finding.describe()
+        text = report_describe(finding)
         if count > 1:
             head, _, rest = text.partition("\n")
             text = f"{head}\n  Seen:     {count} times" + (f"\n{rest}" if rest else "")

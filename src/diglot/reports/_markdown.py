@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from diglot._display import inert, shell_word
 from diglot.engine._results import CheckResult, RunResult, Status
 from diglot.model import Severity
+from diglot.reports._bodies import report_line
 from diglot.reports._document import prepare
 from diglot.reports._promises import promises_markdown
 
@@ -227,7 +228,7 @@ def _render(run: RunResult) -> str:
     block = [reproduce_command(run)]
     first = next((f for r in bad for f in r.findings if f.request is not None), None)
     if first is not None and first.request is not None:
-        block += ["# the first failing request alone:", first.request.to_curl()]
+        block += ["# the first failing request alone:", report_line(first.request)]
     # Each line is one shell line; a fence longer than any backtick run cannot be closed.
     fence = "`" * max(3, max((len(m) for m in re.findall(r"`+", "\n".join(block))), default=0) + 1)
     out += [

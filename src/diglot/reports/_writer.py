@@ -13,15 +13,16 @@ from typing import TYPE_CHECKING
 
 from diglot._display import json_text
 from diglot.errors import ReportError, UsageError
+from diglot.reports._bodies import BODIES, write_bodies
 from diglot.reports._document import build, to_json
 from diglot.reports._html import _Page
 from diglot.reports._junit import _render as _render_junit
 from diglot.reports._markdown import _render as _render_markdown
 from diglot.reports._scrub import Scrubber
+from diglot.transport._redact import Redactor
 
 if TYPE_CHECKING:
     from diglot.engine._results import CheckResult, RunResult
-    from diglot.transport._redact import Redactor
 
 FILES = {"json": "report.json", "junit": "junit.xml", "html": "index.html", "md": "summary.md"}
 """Report format → the file it is written to."""
@@ -70,7 +71,8 @@ def write_reports(
     """Write ``report.json``, ``junit.xml``, ``index.html`` and ``summary.md`` (or some of them).
 
     Each file is written to a temporary name and renamed into place, so a reader never sees
-    half a report.
+    half a report. Request bodies too long for a curl line (or not UTF-8 text) go to
+    ``bodies/`` beside them (``diglot.reports._bodies``); their curl lines read them there.
 
     Args:
         run: the run to report.
@@ -100,6 +102,14 @@ def write_reports(
             "choose another with --report-dir"
         ) from None
     written = {name: write_text(directory / FILES[name], text) for name, text in texts.items()}
+    # the bodies the curl lines read (--data-binary @bodies/…), beside the reports
+    try:
+        write_bodies(run, directory, redactor=redactor or Redactor())
+    except OSError as exc:
+        raise ReportError(
+            f"cannot write the request bodies into {directory / BODIES}: {exc.strerror}; check "
+            "the folder's permissions and free space"
+        ) from None
     traffic = run.traffic
     if traffic is None:
         return written
@@ -107,7 +117,6 @@ def write_reports(
         # the run's exchanges (--record), or, when it found something, its failing ones and
         # the writes before them, for ``diglot replay``
         from diglot.engine._record import har_text
-        from diglot.transport._redact import Redactor
 
         text = har_text(traffic.kept, redactor=redactor or Redactor())
         written["har"] = write_text(directory / traffic.file_name, text)
