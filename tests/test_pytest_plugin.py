@@ -434,7 +434,7 @@ def test_failure_messages_hold_server_text_inert(consumer: pytest.Pytester) -> N
     assert "?p=[1-100000]&q={a,b}%20'" in out  # the fragment is never sent
 
 
-def test_inconclusive_reason_is_empty_once_anything_was_judged() -> None:
+def test_inconclusive_reason_stays_until_every_check_judged() -> None:
     from datetime import UTC, datetime
 
     from diglot.engine._results import CheckResult, RunResult
@@ -447,7 +447,9 @@ def test_inconclusive_reason_is_empty_once_anything_was_judged() -> None:
     reason = inconclusive_reason(run)
     assert reason.startswith("diglot: listGroups (json) was inconclusive")
     assert "no group matched \\x1b[2J (1×)" in reason
-    run.results.append(
-        CheckResult("listGroups", "json", "schema.body", diglot.Family.SCHEMA, exchanges=2)
-    )
+    judged = CheckResult("listGroups", "json", "schema.body", diglot.Family.SCHEMA, exchanges=2)
+    run.results.append(judged)
+    # one check without evidence is no silent pass, however many others judged
+    assert inconclusive_reason(run).startswith("diglot: listGroups (json) was inconclusive: 1 of 2")
+    run.results = [judged]
     assert inconclusive_reason(run) == ""

@@ -135,6 +135,20 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
                 "(see the skipped items, or the reports)",
                 yellow=True,
             )
+        throttled = sum(run.throttled for run in state.results)
+        if throttled:
+            terminalreporter.write_line(
+                f"diglot: the target throttled {throttled} item(s): what they could not check "
+                "is inconclusive, and they are skipped, not passed",
+                yellow=True,
+            )
+        incomplete = sum(bool(run.incomplete) and not run.throttled for run in state.results)
+        if incomplete:
+            terminalreporter.write_line(
+                f"diglot: {incomplete} item(s) incomplete (a request budget or time spent, or "
+                "interrupted): skipped unless they failed; see the skip reasons",
+                yellow=True,
+            )
         terminalreporter.write_line(
             f"diglot: seed {state.seed} (re-run the same cases with --diglot-seed {state.seed})"
         )

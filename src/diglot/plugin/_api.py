@@ -21,6 +21,7 @@ from diglot.plugin._state import MARKER, PARTS, STATE, State
 if TYPE_CHECKING:
     from diglot.engine._results import CheckResult, RunResult
     from diglot.model import Finding
+    from diglot.transport._redact import Redactor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -174,9 +175,14 @@ class DiglotCase:
         if self._item is not None:
             self._item.user_properties.extend(_properties(result))
         if result.failed(strict=strict):
-            raise ConformanceFailure(failure_message(result, strict=strict))
+            from diglot.engine._run import redactor_for
+
+            message = failure_message(
+                result, strict=strict, folder=options.report_dir, redactor=redactor_for(options)
+            )
+            raise ConformanceFailure(message)
         reason = inconclusive_reason(result)
-        if reason:
+        if reason:  # no silent pass: what could not be judged is said, as a skip
             pytest.skip(reason)
         return result
 
@@ -298,9 +304,22 @@ def checker(request: pytest.FixtureRequest) -> Callable[..., list[Finding]]:
     return diglot_check
 
 
-def failure_message(result: RunResult, *, strict: bool) -> str:
-    """What a failing item says: each failing check, its family and its evidence."""
+def failure_message(
+    result: RunResult,
+    *,
+    strict: bool,
+    folder: Path | None = None,
+    redactor: Redactor | None = None,
+) -> str:
+    """What a failing item says: each failing check, its family and its evidence.
+
+    A request body too long for the curl line is read from ``folder`` (the session's
+    ``--diglot-report-dir``, where it is written at the session's end); without a folder
+    the line says it was too long to print.
+    """
     from diglot.engine._results import Status
+    from diglot.reports._bodies import describe
+    from diglot.transport._redact import Redactor
 
     bad = {Status.FAILED, Status.WARNING} if strict else {Status.FAILED}
     failing = [r for r in result.results if r.status in bad]
@@ -315,38 +334,67 @@ def failure_message(result: RunResult, *, strict: bool) -> str:
         lines += ["", _headline(row)]
         for finding in row.findings[:FINDINGS_SHOWN]:
             count = row.count_of(finding)
-            lines.append(finding.describe() + (f"\n  ({count} times)" if count > 1 else ""))
+            text = describe(finding, folder=folder, redactor=redactor or Redactor())
+            lines.append(text + (f"\n  ({count} times)" if count > 1 else ""))
         hidden = len(row.findings) - FINDINGS_SHOWN + row.omitted
         if hidden > 0:
             lines.append(f"  … and {hidden} more distinct finding(s): see --diglot-report-dir")
     for error in result.errors:
         lines += ["", f"run: {inert(error, limit=ERROR_LIMIT)}"]
+    for reason in result.incomplete:  # what failed stands; what was not checked is said
+        lines += ["", f"incomplete: {inert(reason, limit=ERROR_LIMIT)}"]
     return inert("\n".join(lines), newlines=True)
 
 
 def inconclusive_reason(result: RunResult) -> str:
-    """Why an item judged nothing, when its checks were inconclusive (or skipped) only.
+    """Why an item that found nothing wrong must not pass; empty when it may.
 
-    Empty when any check passed, warned or failed: such an item has a verdict. An item
-    that judged nothing must not pass silently; it is skipped with this reason.
+    An item passes only when its run did all it was asked and every check that ran judged
+    something. Otherwise it is skipped with this reason, never passed in silence:
+
+    - the target throttled the run: ``inconclusive: throttled: …``;
+    - the run is incomplete (its request budget or time was spent, it was interrupted):
+      ``incomplete: …``;
+    - a check was inconclusive (exercised, nothing to judge): ``inconclusive: CHECK: why``;
+    - no check judged anything (every one skipped).
+
+    A check skipped on purpose (disabled by configuration, bulk cases held back) does not
+    make an item skip when other checks judged. Failing items never get here: they fail.
     """
     from diglot.engine._results import Status
 
-    judged = {Status.PASSED, Status.WARNING, Status.FAILED, Status.KNOWN}
-    if any(r.status in judged for r in result.results):
-        return ""
-    rows = [r for r in result.results if r.status is Status.INCONCLUSIVE]
-    if not rows:
-        return ""
-    reasons = "; ".join(f"{r.check}: {r.inconclusive_reason}" for r in rows[:FINDINGS_SHOWN]) + (
-        f"; and {len(rows) - FINDINGS_SHOWN} more checks" if len(rows) > FINDINGS_SHOWN else ""
+    rows = result.results
+    judged = sum(r.status in (Status.PASSED, Status.WARNING, Status.KNOWN) for r in rows)
+    inconclusive = [r for r in rows if r.status is Status.INCONCLUSIVE]
+    skipped = [r for r in rows if r.status is Status.SKIPPED]
+    pairs = ", ".join(sorted({f"{r.operation} ({r.content_type})" for r in rows})) or "the item"
+    reasons = "; ".join(
+        f"{r.check}: {r.inconclusive_reason}" for r in inconclusive[:FINDINGS_SHOWN]
     )
-    pairs = sorted({f"{r.operation} ({r.content_type})" for r in rows})
-    return inert(
-        f"diglot: {', '.join(pairs)} was inconclusive: every check had nothing to judge "
-        f"({reasons})",
-        limit=ERROR_LIMIT,
-    )
+    if len(inconclusive) > FINDINGS_SHOWN:
+        reasons += f"; and {len(inconclusive) - FINDINGS_SHOWN} more checks"
+    counts = [f"{judged} checks judged"]
+    if inconclusive:
+        counts.append(f"{len(inconclusive)} inconclusive ({reasons})")
+    if skipped:
+        counts.append(f"{len(skipped)} skipped")
+    if result.throttled:
+        text = f"was inconclusive: throttled: {'; '.join(result.incomplete)}; {', '.join(counts)}"
+    elif result.incomplete:
+        text = f"was incomplete: {'; '.join(result.incomplete)}; {', '.join(counts)}"
+    elif inconclusive and not judged:
+        text = f"was inconclusive: every check had nothing to judge ({reasons})"
+    elif inconclusive:
+        text = (
+            f"was inconclusive: {len(inconclusive)} of {len(rows)} checks had nothing to judge "
+            f"({reasons}); {judged} checks judged"
+        )
+    elif not judged:
+        why = "; ".join(dict.fromkeys(r.skip_reason or "no exchange judged" for r in rows))
+        text = f"judged nothing: every check was skipped ({why or 'no check ran'})"
+    else:
+        return ""
+    return inert(f"diglot: {pairs} {text}", limit=ERROR_LIMIT)
 
 
 def _headline(row: CheckResult) -> str:
@@ -373,6 +421,7 @@ def write_session_reports(state: State, *, worker_id: str | None) -> None:
     """At session end: a worker writes its part; the controller (or a plain run) the reports."""
     from diglot.engine._run import redactor_for
     from diglot.reports import from_json, merge, to_json, write_reports
+    from diglot.reports._bodies import write_bodies
 
     options = state.options
     assert options.report_dir is not None
@@ -382,7 +431,10 @@ def write_session_reports(state: State, *, worker_id: str | None) -> None:
         if worker_id is not None:
             if state.results:
                 parts.mkdir(parents=True, exist_ok=True)
-                document = to_json(_whole(state), redactor=redactor)
+                whole = _whole(state)
+                document = to_json(whole, redactor=redactor)
+                # the bodies its curl lines read, beside the part (the merge copies them)
+                write_bodies(whole, parts, redactor=redactor, prune=False)  # shared folder
                 _write_atomic(parts / f"{worker_id}.json", json.dumps(document, indent=1))
             return
         runs = list(state.results)

@@ -175,12 +175,15 @@ def _requests(run: RunResult) -> Iterator[Request]:
                 yield finding.request
 
 
-def write_bodies(run: RunResult, directory: Path, *, redactor: Redactor) -> list[Path]:
+def write_bodies(
+    run: RunResult, directory: Path, *, redactor: Redactor, prune: bool = True
+) -> list[Path]:
     """Write into ``directory/bodies`` every body of ``run``'s findings a curl line reads.
 
     A body read back from a report (``FiledRequest``) is copied from the folder of that
-    report when it is there. Files of earlier runs that this run does not name are removed,
-    so the folder holds this report's bodies only. Returns the files written or kept.
+    report when it is there. With ``prune``, files of earlier runs that this run does not
+    name are removed, so the folder holds this report's bodies only (not where several
+    writers share the folder: pytest-xdist workers' parts). Returns the files written or kept.
     """
     wanted: dict[str, Path | bytes] = {}
     for request in _requests(run):
@@ -205,7 +208,7 @@ def write_bodies(run: RunResult, directory: Path, *, redactor: Redactor) -> list
         elif not (target.is_file() and target.stat().st_size == len(content)):
             folder.mkdir(parents=True, exist_ok=True)
             _atomic(target, content)
-    if folder.is_dir():
+    if prune and folder.is_dir():
         names = {path.name for path in kept}
         for stale in folder.iterdir():
             if _NAME.fullmatch(stale.name) and stale.name not in names:
