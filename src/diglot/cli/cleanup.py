@@ -5,7 +5,12 @@ and did not remove, deleted (groups) or closed (users) with ``deleteGroups`` /
 ``deleteUsers``; the report is updated with what went. By name (``diglot cleanup --name-prefix
 diglot- --older-than 1d --base-url … --account-id …``): the groups whose names diglot made
 with that prefix (found with list groups' ``search_text``; the run id in each name says when
-its run started). Users cannot be found by name with diglot's operations: a report names them.
+its run started). Users cannot be found by name with diglot's operations (the specs document
+no operation that lists users): a report names them.
+
+The connection is ``diglot run``'s: the same options of the table (the JWT grant, ``--proxy``,
+``--ca-bundle``, ``-H``, ``--timeout``, the staging manners, ``--config``), the same token
+sources (``DIGLOT_TOKEN``, ``DIGLOT_TOKEN_COMMAND``, the JWT grant) and the same transport.
 """
 
 from __future__ import annotations
@@ -21,14 +26,38 @@ from diglot.cli import ExitCode
 from diglot.errors import UsageError
 
 if TYPE_CHECKING:
+    from diglot.engine import RunOptions
     from diglot.engine._cleanup import Send
     from diglot.engine._results import Resources
     from diglot.specs import Spec
+    from diglot.transport._redact import Redactor
 
 _AGE = re.compile(r"([0-9]+)\s*([mhdw])")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 MAX_PAGES = 50
 """Pages of list groups read when searching by name (100 groups each)."""
+CONNECTION = (
+    "jwt_integration_key",
+    "jwt_user_id",
+    "jwt_private_key",
+    "oauth_base",
+    "proxy",
+    "ca_bundle",
+    "header",
+    "timeout",
+    "rate_limit",
+    "max_wait",
+    "rate_limit_margin",
+    "max_body",
+    "config",
+)
+"""The options of ``diglot run``'s table that ``diglot cleanup`` takes: how to reach and
+authenticate to the target, and how gently (the flags, help and parsing are the table's)."""
+BY_NAME = (
+    "--name-prefix finds groups only (list groups' search_text); users cannot be found by name "
+    "(the specs document no operation that lists users), so users are found only from a report: "
+    "`diglot cleanup REPORT.json` closes those its run created"
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +70,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--name-prefix",
         metavar="P",
-        help="instead of a report: remove the groups diglot created with this name prefix",
+        help="instead of a report: remove the groups diglot created with this name prefix "
+        "(groups only: users are found only from a report)",
     )
     parser.add_argument(
         "--older-than",
@@ -53,15 +83,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base-url",
         metavar="URL",
-        help="the target (default: the report's); the token comes from DIGLOT_TOKEN",
+        help="the target (default: the report's, else the configuration file's); the token "
+        "comes from DIGLOT_TOKEN, DIGLOT_TOKEN_COMMAND or the JWT grant, as for diglot run",
     )
-    parser.add_argument("--account-id", metavar="ID", help="the account (default: the report's)")
+    parser.add_argument(
+        "--account-id",
+        metavar="ID",
+        help="the account (default: the report's, else the configuration file's)",
+    )
     parser.add_argument(
         "--dry-run", action="store_true", help="list what would be removed, remove nothing"
     )
-    parser.add_argument(
-        "--timeout", type=float, default=10.0, metavar="S", help="seconds per request"
-    )
+    from diglot.cli.run import add_option
+    from diglot.engine import OPTIONS
+
+    group = parser.add_argument_group("connection (as for diglot run)")
+    for spec in OPTIONS:
+        if spec.name in CONNECTION:
+            add_option(group, spec)
 
 
 def _age(text: str) -> timedelta:
@@ -85,10 +124,15 @@ def execute(args: argparse.Namespace) -> int:
     return _by_prefix(args)
 
 
-def _token() -> str | None:
-    from diglot.engine import RunOptions
+def connection(args: argparse.Namespace) -> RunOptions:
+    """The connection options: the flags given, over the configuration file, over the defaults.
 
-    return RunOptions.token_from_environment()
+    Built by ``diglot run``'s own ``options_from`` (the token from the environment), so the
+    JWT grant, the proxy, the CA bundle and the extra headers mean what they mean for a run.
+    """
+    from diglot.cli.run import options_from
+
+    return options_from(args)
 
 
 def _from_report(args: argparse.Namespace) -> int:
@@ -112,18 +156,27 @@ def _from_report(args: argparse.Namespace) -> int:
     from diglot.engine._cleanup import remove, sender
     from diglot.specs import load_spec
 
+    options = connection(args)
     spec = load_spec()
-    with sender(spec, base_url, token=_token(), timeout=args.timeout) as send:
+    with sender(spec, base_url, options) as send:
         for entry in entries:
             if entry.left:
                 entry.notes.clear()
                 remove(entry, spec, account_id, send)
-    document["resources"] = [_entry_json(entry) for entry in entries]
+    redactor = _redactor(options)
+    document["resources"] = [_entry_json(entry, redactor) for entry in entries]
     if isinstance(args.report, Path):
         args.report.write_text(
             json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
-    return _outcome(entries)
+    return _outcome(entries, redactor)
+
+
+def _redactor(options: RunOptions) -> Redactor:
+    """Keeps the token and credential header values (``-H X-Api-Key: …``) out of the output."""
+    from diglot.transport._redact import Redactor
+
+    return Redactor(options.secrets())
 
 
 def _read(path: Path) -> tuple[list[Resources], dict[str, Any], str]:
@@ -156,41 +209,52 @@ def _read(path: Path) -> tuple[list[Resources], dict[str, Any], str]:
     return entries, document, source
 
 
-def _entry_json(entry: Resources) -> dict[str, Any]:
+def _entry_json(entry: Resources, redactor: Redactor) -> dict[str, Any]:
     from diglot.reports._document import _resources
     from diglot.reports._scrub import Scrubber
 
-    result: dict[str, Any] = _resources(entry, Scrubber(None))  # type: ignore[assignment]
+    result: dict[str, Any] = _resources(entry, Scrubber(redactor))  # type: ignore[assignment]
     return result
 
 
 def _by_prefix(args: argparse.Namespace) -> int:
-    if args.base_url is None or args.account_id is None:
-        raise UsageError("--name-prefix needs --base-url and --account-id: the account to search")
     if not args.name_prefix.strip():
         raise UsageError("--name-prefix must not be empty: it is what diglot's names start with")
+    options = connection(args)
+    args.base_url = args.base_url or options.base_url
+    args.account_id = args.account_id or options.account_id
+    if args.base_url is None or args.account_id is None:
+        raise UsageError(
+            "--name-prefix needs --base-url and --account-id (or base-url and account-id in the "
+            "configuration file): the account to search"
+        )
+    from diglot._display import inert
     from diglot.engine._cleanup import remove, sender
     from diglot.engine._results import Resources
     from diglot.specs import load_spec
 
+    # what a search by name can and cannot find, before anything is searched
+    print(f"diglot cleanup: {BY_NAME}")
     spec = load_spec()
     entry = Resources(run_id="(by name)", name_prefix=args.name_prefix)
-    with sender(spec, args.base_url, token=_token(), timeout=args.timeout) as send:
+    with sender(spec, args.base_url, options) as send:
         _find_groups(entry, spec, args, send)
         if not entry.created:
-            print(f"diglot cleanup: no group named {args.name_prefix!r} + a run id to remove")
+            print(
+                f"diglot cleanup: no group named {inert(args.name_prefix)!r} + a run id to remove"
+            )
             return ExitCode.OK
         if args.dry_run:
             _show_left(entry, "would remove")
             return ExitCode.OK
         remove(entry, spec, args.account_id, send)
-    print("diglot cleanup: users are found only from a report (REPORT.json): none searched")
-    return _outcome([entry])
+    return _outcome([entry], _redactor(options))
 
 
 def _find_groups(entry: Resources, spec: Spec, args: argparse.Namespace, send: Send) -> None:
     """Page through list groups with search_text=PREFIX; keep the names diglot made."""
     from diglot.engine._results import Resource
+    from diglot.errors import TargetUnreachable
     from diglot.model import Case
     from diglot.strategies import run_id_of, run_started
 
@@ -203,14 +267,15 @@ def _find_groups(entry: Resources, spec: Spec, args: argparse.Namespace, send: S
         response = exchange.response
         if response is None or response.status != 200:
             status = exchange.failure if response is None else f"status {response.status}"
-            raise UsageError(
+            raise TargetUnreachable(
                 f"list groups at {args.base_url} did not answer ({status}): check --base-url, "
-                "--account-id and DIGLOT_TOKEN"
+                "--account-id, the token (DIGLOT_TOKEN, or the --jwt-* options) and the "
+                "connection options (--proxy, --ca-bundle)"
             )
         try:
             data = json.loads(response.body)
         except ValueError:
-            raise UsageError("list groups did not answer JSON") from None
+            raise TargetUnreachable("list groups did not answer JSON") from None
         groups = data.get("groups") if isinstance(data, dict) else None
         if not isinstance(groups, list) or not groups:
             return
@@ -241,14 +306,14 @@ def _show_left(entry: Resources, verb: str) -> None:
         print(f"{verb} {resource.kind} {inert(resource.id)} {inert(resource.name)}")
 
 
-def _outcome(entries: list[Resources]) -> int:
+def _outcome(entries: list[Resources], redactor: Redactor) -> int:
     from diglot._display import inert
 
     removed = sum(r.removed for entry in entries for r in entry.created)
     left = [r for entry in entries for r in entry.left]
     for entry in entries:
         for note in entry.notes:
-            print(f"diglot cleanup: {inert(note)}")
+            print(f"diglot cleanup: {inert(redactor.text(note))}")
     print(f"diglot cleanup: removed {removed}, left {len(left)}")
     for resource in left:
         print(f"  left: {resource.kind} {inert(resource.id)} {inert(resource.name)}")

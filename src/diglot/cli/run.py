@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Generator
 
     from diglot.engine import RunOptions
+    from diglot.engine._options import Option
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -30,29 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
             continue
         group = groups.get(spec.group) or parser.add_argument_group(spec.group)
         groups[spec.group] = group
-        if spec.flag:
-            group.add_argument(
-                spec.cli_flag,
-                dest=spec.name,
-                action=_GivenConst,
-                nargs=0,
-                const=not spec.default,
-                default=spec.default,
-                help=spec.help,
-            )
-            continue
-        default = spec.cli_default
-        shown = f" (default: {_shown(default)})" if default not in (None, ()) else ""
-        group.add_argument(
-            *(["-H"] if spec.name == "header" else []),
-            spec.cli_flag,
-            dest=spec.name,
-            type=_argument_type(spec.parse),
-            action=_GivenMore if spec.name == "header" else _Given,
-            default=default,
-            metavar=spec.metavar,
-            help=spec.help + shown,
-        )
+        add_option(group, spec)
         if spec.name == "report_dir":
             group.add_argument(
                 "--no-reports",
@@ -62,6 +41,37 @@ def configure(parser: argparse.ArgumentParser) -> None:
                 const=None,
                 help="write no report files",
             )
+
+
+def add_option(group: argparse._ActionsContainer, spec: Option) -> None:
+    """The ``diglot run`` flag of one option of the table (``diglot cleanup`` shares some).
+
+    The value is stored under the option's name and remembered as given, so that
+    ``options_from`` puts it over the configuration file.
+    """
+    if spec.flag:
+        group.add_argument(
+            spec.cli_flag,
+            dest=spec.name,
+            action=_GivenConst,
+            nargs=0,
+            const=not spec.default,
+            default=spec.default,
+            help=spec.help,
+        )
+        return
+    default = spec.cli_default
+    shown = f" (default: {_shown(default)})" if default not in (None, ()) else ""
+    group.add_argument(
+        *(["-H"] if spec.name == "header" else []),
+        spec.cli_flag,
+        dest=spec.name,
+        type=_argument_type(spec.parse),
+        action=_GivenMore if spec.name == "header" else _Given,
+        default=default,
+        metavar=spec.metavar,
+        help=spec.help + shown,
+    )
 
 
 class _Given(argparse.Action):
@@ -223,9 +233,11 @@ def _check_writable(directory: Path) -> None:
 
 def _on_sigterm(signals: list[str]) -> Any:
     """SIGTERM (a CI job cancelled) ends the run like Ctrl-C: the reports are still written."""
+    from diglot.engine._session import request_stop
 
     def terminate(signum: int, frame: object) -> None:
         signals.append("SIGTERM")
+        request_stop()  # in case the interrupt below is swallowed (a gc callback)
         raise KeyboardInterrupt
 
     try:

@@ -26,6 +26,7 @@ from diglot.model import Case, Exchange, Request
 from diglot.strategies import Names, cleanup_cases, malformed_cleanup_case
 
 if TYPE_CHECKING:
+    from diglot.engine._options import RunOptions
     from diglot.engine._session import Session
     from diglot.specs import Spec
     from diglot.specs._model import Operation
@@ -277,11 +278,18 @@ def note_bulk_skipped(session: Session, operation: Operation, content_type: str)
             )
 
 
-def request_for(spec: Spec, base_url: str, case: Case, *, authenticated: bool) -> Request:
+def request_for(
+    spec: Spec,
+    base_url: str,
+    case: Case,
+    *,
+    authenticated: bool,
+    extra: Iterable[str] = (),
+) -> Request:
     """The HTTP request of a cleanup case.
 
     A delete (a JSON or XML body naming ids), or the list groups search that finds leftovers
-    by name.
+    by name. ``extra`` are the user's ``-H 'Name: value'`` headers, as a run sends them.
     """
     operation = spec.operation(case.operation)
     path = operation.path
@@ -292,6 +300,9 @@ def request_for(spec: Spec, base_url: str, case: Case, *, authenticated: bool) -
         url += "?" + urlencode(dict(case.query))
     media = "application/xml" if case.content_type == "xml" else "application/json"
     headers = {"Accept": media}
+    for line in extra:  # -H: the user's extra headers, never diglot's own (the table refuses)
+        name, _, value = line.partition(":")
+        headers[name.strip()] = value.strip()
     body = b""
     if isinstance(case.body, dict) and operation.request_body is not None:
         if case.content_type == "xml":
@@ -303,16 +314,40 @@ def request_for(spec: Spec, base_url: str, case: Case, *, authenticated: bool) -
 
 
 @contextlib.contextmanager
-def sender(
-    spec: Spec, base_url: str, *, token: str | None, timeout: float = 10.0
-) -> Iterator[Send]:
-    """A ``Send`` for ``remove`` outside a run (``diglot cleanup``), over its own transport."""
+def sender(spec: Spec, base_url: str, options: RunOptions) -> Iterator[Send]:
+    """A ``Send`` for ``remove`` outside a run (``diglot cleanup``), over its own transport.
+
+    Connected as a run is (``diglot.engine._config``): the token (``DIGLOT_TOKEN``), or the
+    JWT grant or ``DIGLOT_TOKEN_COMMAND`` (``auth_for``), the proxy (``proxy_for``), the CA
+    bundle (``tls_verify``), the extra headers, the timeout and the staging manners (rate
+    limit, ``--max-wait``, ``--rate-limit-margin``) of ``options``.
+
+    Raises:
+        UsageError: half a JWT configuration, an unreadable key or CA bundle.
+        TargetUnreachable: the grant was refused or the token command failed.
+    """
+    from diglot.engine._config import auth_for, proxy_for, tls_verify
     from diglot.transport._client import Limits, Transport
 
-    with Transport(base_url, token=token, limits=Limits(timeout=timeout)) as transport:
+    auth = auth_for(options)
+    authenticated = options.token is not None or auth is not None
+    transport = Transport(
+        base_url,
+        token=options.token,
+        auth=auth,
+        verify=tls_verify(options),
+        proxy=proxy_for(options, base_url),
+        limits=Limits(timeout=options.timeout, max_body=options.max_body),
+        rate_limit=options.rate_limit,
+        max_wait=options.max_wait,
+        rate_limit_margin=options.rate_limit_margin,
+    )
+    with transport:
 
         def send(case: Case) -> Exchange:
-            request = request_for(spec, base_url, case, authenticated=token is not None)
+            request = request_for(
+                spec, base_url, case, authenticated=authenticated, extra=options.header
+            )
             response, failure = transport.send(request)
             return Exchange(case, request, response, failure)
 
