@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import email.utils
 import errno
+import functools
 import json
 import re
 import socket
@@ -35,14 +36,13 @@ import threading
 import time
 import urllib.parse
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from http.cookiejar import CookieJar, DefaultCookiePolicy
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 import httpcore
-import httpx
 
+from diglot._version import __version__
 from diglot.errors import TargetUnreachable, UsageError
 from diglot.model import Response
 from diglot.transport._failures import (
@@ -55,7 +55,7 @@ from diglot.transport._failures import (
     TimeLimit,
     TlsFailure,
 )
-from diglot.transport._network import Clock, PoolTransport, resolve
+from diglot.transport._network import Clock, Pool, resolve, ssl_context
 from diglot.transport._redact import Redactor
 
 if TYPE_CHECKING:
@@ -65,12 +65,7 @@ if TYPE_CHECKING:
     from diglot.model import Request
     from diglot.transport._auth import TokenSource
 
-try:
-    _VERSION = version("diglot")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    _VERSION = "0.0.0"
-
-DEFAULT_USER_AGENT = f"diglot/{_VERSION}"
+DEFAULT_USER_AGENT = f"diglot/{__version__}"
 _ACCEPT_ENCODING = "gzip, deflate"
 _MARGIN = 64 * 1024
 """Bytes read past ``max_body`` so that a token straddling the cut is still redacted whole."""
@@ -366,16 +361,79 @@ def _explain(
         if isinstance(cause, ConnectionResetError) or "reset" in text.lower():
             return ConnectionFailure(f"the connection was reset by the server {stage}")
         return ConnectionFailure(f"the connection broke {stage} ({text})")
-    if isinstance(error, httpx.InvalidURL | httpx.UnsupportedProtocol):
+    if isinstance(error, _UnusableURL):
         return NotSent(f"the request URL is not usable ({text})")
     return Failure(f"the request failed unexpectedly {stage}: {type(error).__name__}: {text}")
 
 
-class _NoCookies(CookieJar):
-    """A cookie jar that keeps nothing: each request is exactly what its curl line says."""
+# --- the request on the wire -------------------------------------------------------------
 
-    def __init__(self) -> None:
-        super().__init__(DefaultCookiePolicy(allowed_domains=[]))
+
+class _UnusableURL(Exception):
+    """httpx's URL parser refused the URL; the message says why."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(url: str) -> tuple[httpcore.URL, bytes]:
+    """The URL as httpcore sends it (percent-encoded, dot segments removed) and its ``Host``.
+
+    httpx's own parser, so that a URL goes out exactly as ``httpx.Client`` sent it; cached,
+    because list and pagination URLs repeat.
+
+    Raises:
+        _UnusableURL: a control character, an unsupported scheme, no host...
+    """
+    import httpx
+
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as error:
+        raise _UnusableURL(str(error)) from None
+    if parsed.scheme not in ("http", "https") or not parsed.raw_host:
+        raise _UnusableURL(f"{url[:200]!r} is not an http:// or https:// URL with a host")
+    wire = httpcore.URL(
+        scheme=parsed.raw_scheme, host=parsed.raw_host, port=parsed.port, target=parsed.raw_path
+    )
+    return wire, parsed.netloc
+
+
+_CONTENT_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _joined(headers: list[tuple[bytes, bytes]], name: bytes) -> str:
+    """Every value of the header ``name`` (lower case), joined by ", " as httpx joins them."""
+    return ", ".join(value.decode("latin-1") for key, value in headers if key.lower() == name)
+
+
+def _wire_headers(
+    defaults: list[tuple[bytes, bytes, bytes]],
+    method: str,
+    headers: Mapping[str, str],
+    host: bytes,
+    body: bytes,
+) -> list[tuple[bytes, bytes]]:
+    """The header lines of a request, in httpx's order and with its defaults.
+
+    ``defaults`` (``Accept: */*``, ``Connection``, ``User-Agent``, ``Accept-Encoding``, as
+    ``(name, lower name, value)``) give way to a request header of the same name, which goes
+    after them; then ``Content-Length`` of a body, and first ``Host`` (and ``Content-Length:
+    0`` for a POST, PUT or PATCH without one), unless the request sets them.
+
+    Raises:
+        UnicodeEncodeError: a header name or value that is not ASCII.
+    """
+    names = {name.lower() for name in headers}
+    lines = [(name, value) for name, lower, value in defaults if lower.decode() not in names]
+    lines += [(name.encode("ascii"), value.encode("ascii")) for name, value in headers.items()]
+    auto: list[tuple[bytes, bytes]] = []
+    if "host" not in names:
+        auto.append((b"Host", host))
+    if body:
+        if "content-length" not in names:
+            lines.append((b"Content-Length", str(len(body)).encode("ascii")))
+    elif method in _CONTENT_METHODS and not names & {"content-length", "transfer-encoding"}:
+        auto.append((b"Content-Length", b"0"))
+    return auto + lines
 
 
 # --- the transport ---------------------------------------------------------------------------
@@ -459,14 +517,21 @@ class Transport:
         self._next_slot = 0.0
         self._pace_lock = threading.Lock()
         self._clock = Clock()
-        self._client = httpx.Client(
-            transport=PoolTransport(self._clock, verify, proxy),
-            follow_redirects=False,
-            timeout=httpx.Timeout(limits.timeout),
-            headers={"User-Agent": user_agent, "Accept-Encoding": _ACCEPT_ENCODING},
-            cookies=_NoCookies(),
-            trust_env=False,
-        )
+        # httpcore directly: no redirect is followed, no cookie kept, no environment read
+        self._pool = Pool(self._clock, verify, proxy, tls=self._origin[0] == "https")
+        self._defaults = [
+            (name, name.lower(), value.encode("ascii"))
+            for name, value in (
+                (b"Accept", "*/*"),
+                (b"Connection", "keep-alive"),
+                (b"User-Agent", user_agent),
+                (b"Accept-Encoding", _ACCEPT_ENCODING),
+            )
+        ]
+        timeout = limits.timeout
+        self._extensions = {
+            "timeout": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
+        }
 
     def __repr__(self) -> str:
         return f"Transport({self.base_url!r}, limits={self.limits!r})"
@@ -484,7 +549,7 @@ class Transport:
 
     def close(self) -> None:
         """Close the kept-alive connections."""
-        self._client.close()
+        self._pool.close()
 
     @property
     def spent(self) -> bool:
@@ -637,20 +702,30 @@ class Transport:
         start = time.monotonic()
         self._clock.start(limits.timeout)
         try:
-            outgoing = self._client.build_request(
-                request.method, request.url, headers=headers, content=request.body or None
+            url, host = _parsed(request.url)
+            method = request.method.upper()
+            body = request.body
+            outgoing = httpcore.Request(
+                method,
+                url,
+                headers=_wire_headers(self._defaults, method, headers, host, body),
+                content=body,
+                extensions=self._extensions,
             )
-            raw = self._client.send(outgoing, stream=True)
+            raw = self._pool.handle(outgoing)
             headers_seen = True
             try:
-                problem = self._header_problem(raw.headers.raw)
+                problem = self._header_problem(raw.headers)
                 if problem:
                     return None, SizeLimit(problem)
-                inflater = _inflater(raw.headers.get("content-encoding", ""))
+                inflater = _inflater(_joined(raw.headers, b"content-encoding"))
                 keep = limits.max_body + _MARGIN
                 parts: list[bytes] = []
                 kept = 0
-                for chunk in raw.iter_raw():
+                stream = raw.stream
+                if not isinstance(stream, Iterable):  # pragma: no cover - the sync pool streams
+                    raise TypeError("httpcore returned an asynchronous stream")
+                for chunk in stream:
                     received += len(chunk)
                     data = inflater.feed(chunk, keep - kept) if inflater else chunk
                     parts.append(data)
@@ -673,15 +748,15 @@ class Transport:
             return None, type(sentence)(self.redactor.text(sentence)[:_MAX_SENTENCE])
         finally:
             self._clock.stop()
-        body = b"".join(parts)
-        truncated = len(body) > limits.max_body
-        body = self.redactor.bytes(body)
+        received_body = b"".join(parts)
+        truncated = len(received_body) > limits.max_body
+        received_body = self.redactor.bytes(received_body)
         if truncated:
-            body = body[: limits.max_body]
+            received_body = received_body[: limits.max_body]
         return Response(
-            status=raw.status_code,
-            headers=self._headers(raw.headers.raw),
-            body=body,
+            status=raw.status,
+            headers=self._headers(raw.headers),
+            body=received_body,
             elapsed=time.monotonic() - start,
             truncated=truncated,
         ), None
@@ -756,7 +831,7 @@ def check_reachable(
             continue
         try:
             if scheme == "https":
-                context = httpx.create_ssl_context(verify=verify, trust_env=False)
+                context = ssl_context(verify)
                 with context.wrap_socket(sock, server_hostname=host):
                     pass
         except ssl.SSLCertVerificationError as error:

@@ -1,10 +1,10 @@
 """The network layer under ``Transport``: sockets that never outlive a request's deadline.
 
-httpx's per-read timeouts do not bound a request's total time (a server that drips one
-byte a second satisfies every read). Here each blocking socket call (name resolution,
+Per-read timeouts (httpx's, httpcore's) do not bound a request's total time (a server that
+drips one byte a second satisfies every read). Here each blocking socket call (name resolution,
 connect, TLS handshake, every read and write) gets at most the time left before the
-current request's deadline, so the total holds by construction. ``_PoolTransport`` plugs
-this into an ``httpx.Client`` through an httpcore connection pool (keep-alive, HTTP/1.1).
+current request's deadline, so the total holds by construction. ``Pool`` is the httpcore
+connection pool (keep-alive, HTTP/1.1) built on it, which ``Transport`` sends through.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import httpcore
-import httpx
 
 _WRITE_PIECE = 16 * 1024
 
@@ -152,30 +151,24 @@ class _Backend(httpcore.NetworkBackend):
         time.sleep(seconds)
 
 
-class _RawStream(httpx.SyncByteStream):
-    def __init__(self, inner: Iterable[bytes]) -> None:
-        self._inner = inner
+class Pool:
+    """An httpcore connection pool on the deadline-bound backend (keep-alive, HTTP/1.1).
 
-    def __iter__(self) -> Iterator[bytes]:
-        yield from self._inner
-
-    def close(self) -> None:
-        close = getattr(self._inner, "close", None)
-        if close is not None:
-            close()
-
-
-class PoolTransport(httpx.BaseTransport):
-    """An httpx transport over an httpcore pool built on the deadline-bound backend.
-
-    httpcore's exceptions are left as they are: ``Transport`` maps each to a sentence.
+    httpcore's exceptions are left as they are: ``Transport`` maps each to a sentence. The
+    TLS context (loading a CA bundle takes tens of milliseconds) is built only where TLS can
+    be spoken: an https target, or through a proxy.
     """
 
     def __init__(
-        self, clock: Clock, verify: ssl.SSLContext | str | bool, proxy: str | None = None
+        self,
+        clock: Clock,
+        verify: ssl.SSLContext | str | bool,
+        proxy: str | None = None,
+        *,
+        tls: bool = True,
     ) -> None:
         options: dict[str, Any] = {
-            "ssl_context": httpx.create_ssl_context(verify=verify, trust_env=False),
+            "ssl_context": ssl_context(verify) if tls or proxy else None,
             "max_connections": 16,
             "max_keepalive_connections": 16,
             "keepalive_expiry": 5.0,
@@ -191,32 +184,19 @@ class PoolTransport(httpx.BaseTransport):
             else httpcore.ConnectionPool(**options)
         )
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        stream = request.stream
-        assert isinstance(stream, httpx.SyncByteStream)
-        response = self._pool.handle_request(
-            httpcore.Request(
-                method=request.method,
-                url=httpcore.URL(
-                    scheme=request.url.raw_scheme,
-                    host=request.url.raw_host,
-                    port=request.url.port,
-                    target=request.url.raw_path,
-                ),
-                headers=request.headers.raw,
-                content=stream,
-                extensions=request.extensions,
-            )
-        )
-        body = response.stream
-        if not isinstance(body, Iterable):  # pragma: no cover - the sync pool streams
-            raise TypeError("httpcore returned an asynchronous stream to a sync client")
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_RawStream(body),
-            extensions=response.extensions,
-        )
+    def handle(self, request: httpcore.Request) -> httpcore.Response:
+        """Send ``request``; the response's body is left to stream (``response.stream``)."""
+        return self._pool.handle_request(request)
 
     def close(self) -> None:
         self._pool.close()
+
+
+def ssl_context(verify: ssl.SSLContext | str | bool) -> ssl.SSLContext:
+    """The TLS context for ``verify``: True, False, a CA bundle path or a context.
+
+    Built as httpx builds it (certifi's bundle for True), the environment never read.
+    """
+    import httpx
+
+    return httpx.create_ssl_context(verify=verify, trust_env=False)
