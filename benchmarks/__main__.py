@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from benchmarks import generation, per_response, runs
+from benchmarks import budget, generation, per_response, runs
 from benchmarks._harness import Row, render
 
 SECTIONS: dict[str, Callable[..., list[Row]]] = {
@@ -20,6 +20,7 @@ SECTIONS: dict[str, Callable[..., list[Row]]] = {
     "end-to-end": runs.end_to_end,
     "memory": runs.memory,
     "scaling": runs.scaling,
+    "budget": budget.measure,
 }
 
 

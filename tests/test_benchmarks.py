@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = {"per response": 4, "generation": 4, "end to end": 2, "memory": 2, "scaling": 2}
+SECTIONS = {
+    "per response": 4,
+    "generation": 4,
+    "end to end": 2,
+    "memory": 2,
+    "scaling": 2,
+    "budget": 5,
+}
 
 
 @pytest.mark.bench

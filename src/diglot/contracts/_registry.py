@@ -230,11 +230,23 @@ class MultiCheck:
         return any(info.applies_to(operation.operation_id) for info in self.checks)
 
     def drives(self, run: RunContext, operation: Operation, content_type: str) -> bool:
-        """Whether :meth:`drive` has requests to send for this operation × content type."""
+        """Whether :meth:`glance` and :meth:`drive` have requests to send for this pair."""
         return False
 
+    def glance(self, run: RunContext, operation: Operation, content_type: str) -> None:
+        """Send the few requests of this check most likely to reveal a fault.
+
+        The engine calls every glance early, interleaved across operations and content
+        types, before the generated cases: a small ``--max-requests`` still reaches every
+        kind of check. What :meth:`drive` sends later should not repeat it. Default: nothing.
+        """
+
     def drive(self, run: RunContext, operation: Operation, content_type: str) -> None:
-        """Send this check's own requests and judge them (after the generated cases)."""
+        """Send the rest of this check's own requests and judge them.
+
+        The engine calls it when the budget allows: after every glance and a first slice of
+        generated cases.
+        """
 
     def after_response(self, obs: Observation, run: RunContext) -> None:
         """See every exchange the run judged (after the single-exchange checks)."""

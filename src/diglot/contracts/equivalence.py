@@ -66,24 +66,52 @@ class JsonXmlEquivalence(MultiCheck):
         @hypothesis_seed(run.seed)
         @given(case=strategy)
         def compare(case: Case) -> None:
-            # the JSON halves are judged by the JSON phase already: here they are compared
-            first = run.fetch(case)
-            second = run.send(replace(case, content_type="xml"))
-            again = run.fetch(case)
-            if first.response is None or again.response is None:
-                return
-            if first.status != again.status or first.data != again.data:
-                second.inconclusive(
-                    "equivalence.json_xml",
-                    "the JSON answer changed between the requests around the XML one (the "
-                    "data is changing), so the two could not be compared",
-                )
-                run.record(second)
-                return
-            judge_pair(first, second)
-            run.judged(second, "equivalence.json_xml")
+            compare_pair(run, case)
 
         compare()
+
+    def glance(self, run: RunContext, operation: Operation, content_type: str) -> None:
+        """The plain list in both representations, every ``include_*`` flag on.
+
+        The most data to compare: the run's first XML answer, and its first comparison.
+        """
+        query = {
+            parameter.name: "true"
+            for parameter in operation.parameters
+            if parameter.location == "query" and parameter.name.startswith("include_")
+        }
+        compare_pair(
+            run,
+            Case(
+                operation.operation_id,
+                "json",
+                {"accountId": run.account_id},
+                query,
+                note="the plain list, in JSON and in XML",
+            ),
+        )
+
+
+def compare_pair(run: RunContext, case: Case) -> None:
+    """Send ``case`` in JSON, in XML and in JSON again; compare the answers.
+
+    The JSON halves are judged by the JSON phase already: here they are compared.
+    """
+    first = run.fetch(case)
+    second = run.send(replace(case, content_type="xml"))
+    again = run.fetch(case)
+    if first.response is None or again.response is None:
+        return
+    if first.status != again.status or first.data != again.data:
+        second.inconclusive(
+            "equivalence.json_xml",
+            "the JSON answer changed between the requests around the XML one (the "
+            "data is changing), so the two could not be compared",
+        )
+        run.record(second)
+        return
+    judge_pair(first, second)
+    run.judged(second, "equivalence.json_xml")
 
 
 def _scalar(value: JSONValue) -> str:

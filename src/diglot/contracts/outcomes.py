@@ -63,7 +63,8 @@ class Outcomes(MultiCheck):
     def drives(self, run: RunContext, operation: Operation, content_type: str) -> bool:
         return run.stateful and not run.read_only and operation.operation_id in CREATES
 
-    def drive(self, run: RunContext, operation: Operation, content_type: str) -> None:
+    def glance(self, run: RunContext, operation: Operation, content_type: str) -> None:
+        # a few requests: all of it early
         if operation.operation_id == "createGroups":
             groups_example(run, content_type)
             groups_mixed_batch(run, content_type)

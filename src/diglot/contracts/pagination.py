@@ -44,6 +44,8 @@ WALK = CheckInfo(
 )
 MEDIA = {"json": "application/json", "xml": "application/xml"}
 MAX_WALK_PAGES = 40
+GLANCE_PAGES = 3
+"""Pages of the early walk (``glance``): a few requests that already exercise every link."""
 
 
 @register_multi_check
@@ -56,8 +58,11 @@ class PaginationWalk(MultiCheck):
     def drives(self, run: RunContext, operation: Operation, content_type: str) -> bool:
         return run.stateful and operation.operation_id in PAGED
 
+    def glance(self, run: RunContext, operation: Operation, content_type: str) -> None:
+        walk_group_list(run, content_type, pages=GLANCE_PAGES, early=True)
+
     def drive(self, run: RunContext, operation: Operation, content_type: str) -> None:
-        walk_group_list(run, content_type)
+        walk_group_list(run, content_type, pages=walk_pages(run))
 
     def after_response(self, obs: Observation, run: RunContext) -> None:
         follow_from_any_page(obs, run)
@@ -477,13 +482,31 @@ def judge_walk(last: Observation, ids: list[str], totals: set[int], *, via: str)
 # --- the walk -------------------------------------------------------------------------
 
 
-def walk_group_list(run: RunContext, content_type: str, *, count: int | None = None) -> list[str]:
+def walk_pages(run: RunContext) -> int:
+    """Pages a whole walk may take: as deep as the run (``--max-examples``).
+
+    40 with the embedded server's default, 8 with a real account's: each page is a request.
+    """
+    return min(MAX_WALK_PAGES, max(8, 2 * run.max_examples))
+
+
+def walk_group_list(
+    run: RunContext,
+    content_type: str,
+    *,
+    count: int | None = None,
+    pages: int = MAX_WALK_PAGES,
+    early: bool = False,
+) -> list[str]:
     """Walk the whole group list by start_position and by nextUri; check previousUri once.
 
     Args:
         run: the run.
         content_type: the representation to walk in.
-        count: the page size; None picks one that covers the list in at most 40 pages.
+        count: the page size; None picks one that covers the list in at most ``pages`` pages.
+        pages: the most pages a walk should take (the page size grows to fit, up to 100).
+        early: a glance: a list too long for ``pages`` pages is left to the later walk
+            (not skipped).
 
     Returns:
         The ids met on the walk by nextUri (empty when the walk could not be completed).
@@ -495,21 +518,22 @@ def walk_group_list(run: RunContext, content_type: str, *, count: int | None = N
     if first.status != 200 or page is None or page.total_set_size is None:
         return []
     total = page.total_set_size
-    count = max(count or 1, min(100, -(-total // MAX_WALK_PAGES)))
-    if total > MAX_WALK_PAGES * 100:
-        run.skip(
-            "listGroups",
-            content_type,
-            "pagination.walk",
-            f"the list holds {total} groups, more than a bounded walk covers",
-        )
+    count = max(count or 1, min(100, -(-total // pages)))
+    if total > pages * 100:
+        if not early:
+            run.skip(
+                "listGroups",
+                content_type,
+                "pagination.walk",
+                f"the list holds {total} groups, more than a walk of {pages} pages covers",
+            )
         return []
     # by start_position
     ids: list[str] = []
     totals: set[int] = set()
     start = 0
     last: Observation | None = None
-    for _ in range(MAX_WALK_PAGES + 2):
+    for _ in range(pages + 2):
         case = Case(
             "listGroups",
             content_type,
@@ -526,6 +550,8 @@ def walk_group_list(run: RunContext, content_type: str, *, count: int | None = N
         if not current.items or start + len(current.items) >= (current.total_set_size or 0):
             break
         start += len(current.items)
+    else:
+        return _unfinished(run, last, pages)
     if last is not None:
         if judge_walk(last, ids, totals, via=f"by start_position (count={count})"):
             run.judged(last, "pagination.walk")
@@ -536,7 +562,7 @@ def walk_group_list(run: RunContext, content_type: str, *, count: int | None = N
     case = Case("listGroups", content_type, account, {"count": str(count)}, note="walk by nextUri")
     current_obs = run.send(case)
     checked_previous = False
-    for _ in range(MAX_WALK_PAGES + 2):
+    for _ in range(pages + 2):
         current = Page.of(current_obs.data)
         if current_obs.status != 200 or current is None:
             return []
@@ -551,11 +577,29 @@ def walk_group_list(run: RunContext, content_type: str, *, count: int | None = N
         if reached is None:
             return []
         current_obs = reached
+    else:
+        return _unfinished(run, current_obs, pages)
     if judge_walk(current_obs, ids, totals, via=f"by nextUri (count={count})"):
         run.judged(current_obs, "pagination.walk")
     else:
         run.record(current_obs)
     return ids
+
+
+def _unfinished(run: RunContext, last: Observation | None, pages: int) -> list[str]:
+    """A walk that did not reach the end within its pages tells nothing of the whole.
+
+    Pages shorter than ``count`` asked are allowed (it is a maximum), so this is
+    inconclusive, never a finding.
+    """
+    if last is not None:
+        last.inconclusive(
+            "pagination.walk",
+            f"the walk did not reach the end of the list in {pages + 2} pages (pages shorter "
+            "than count asked), so whether it skips or repeats groups is unknown",
+        )
+        run.record(last)
+    return []
 
 
 def _group_id(item: object) -> str:

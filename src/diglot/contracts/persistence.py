@@ -26,7 +26,7 @@ from hypothesis.stateful import (
 
 from diglot.contracts._observation import Observation
 from diglot.contracts._registry import CheckInfo, MultiCheck, RunContext, register_multi_check
-from diglot.contracts.pagination import walk_group_list
+from diglot.contracts.pagination import walk_group_list, walk_pages
 from diglot.contracts.semantics import entry_failed
 from diglot.model import Case, CaseKind, Expect, JSONValue
 
@@ -55,11 +55,85 @@ class Persistence(MultiCheck):
             and operation.operation_id in ("createGroups", "createUsers")
         )
 
+    def glance(self, run: RunContext, operation: Operation, content_type: str) -> None:
+        if operation.operation_id == "createGroups":
+            create_then_find(run, content_type)
+        else:
+            create_twice(run, content_type)
+
     def drive(self, run: RunContext, operation: Operation, content_type: str) -> None:
         if operation.operation_id == "createGroups":
             run_groups_machine(run, content_type)
         else:
             run_users_machine(run, content_type)
+
+
+def create_then_find(run: RunContext, content_type: str) -> None:
+    """Create one group, then search for it by its name: it must be listed."""
+    account = {"accountId": run.account_id}
+    name = run.names.group_name("found again")
+    created = run.send(
+        Case(
+            "createGroups",
+            content_type,
+            account,
+            body={"groups": [{"groupName": name}]},
+            body_format=content_type,
+            note="create one group, to find it",
+        )
+    )
+    entries = [e for e in _items(created.data, "groups") if isinstance(e, dict)]
+    if created.status != 201 or len(entries) != 1 or entry_failed(entries[0]):
+        return
+    found = run.send(
+        Case(
+            "listGroups",
+            content_type,
+            account,
+            {"search_text": name, "count": "100"},
+            note=f"search for the group just created as {name!r}",
+        )
+    )
+    if found.status == 200 and found.problem is None:
+        judge_listed(found, {name: str(entries[0].get("groupId") or "")})
+        run.judged(found, "semantics.persistence")
+        run.count("createGroups", content_type, "semantics.persistence")
+
+
+def create_twice(run: RunContext, content_type: str) -> None:
+    """Create one user, then the same user again: the second gets the duplicate error."""
+    account = {"accountId": run.account_id}
+    user: dict[str, JSONValue] = {
+        "userName": run.names.user_name("created twice"),
+        "email": run.names.email("twice"),
+    }
+    first = run.send(
+        Case(
+            "createUsers",
+            content_type,
+            account,
+            body={"newUsers": [dict(user)]},
+            body_format=content_type,
+            note="create one user, to create it again",
+        )
+    )
+    entries = _items(first.data, "newUsers")
+    if first.status != 201 or len(entries) != 1 or any(entry_failed(e) for e in entries):
+        return
+    again = run.send(
+        Case(
+            "createUsers",
+            content_type,
+            account,
+            body={"newUsers": [dict(user)]},
+            body_format=content_type,
+            kind=CaseKind.BOUNDARY,
+            expect=Expect.ENTRY_ERROR,
+            rule="duplicates.user",
+            note="create the same user again",
+        )
+    )
+    run.judged(again, "semantics.persistence")
 
 
 def _machine_settings(run: RunContext) -> settings:
@@ -138,7 +212,7 @@ def run_groups_machine(run: RunContext, content_type: str) -> None:
 
         @rule(count=st.integers(1, 100))
         def walk_the_list(self, count: int) -> None:
-            ids = walk_group_list(run, content_type, count=count)
+            ids = walk_group_list(run, content_type, count=count, pages=walk_pages(run))
             if not ids:
                 return
             missing = [

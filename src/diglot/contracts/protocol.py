@@ -314,7 +314,8 @@ class V2Path(MultiCheck):
     def drives(self, run: RunContext, operation: Operation, content_type: str) -> bool:
         return run.stateful and operation.operation_id == "listGroups"
 
-    def drive(self, run: RunContext, operation: Operation, content_type: str) -> None:
+    def glance(self, run: RunContext, operation: Operation, content_type: str) -> None:
+        # a handful of requests: all of it early
         from dataclasses import replace
 
         from diglot.model import Case

@@ -41,13 +41,16 @@ def examples_for(session: Session, operation: Operation) -> int:
     return own or session.config.examples
 
 
-def send_explicit(session: Session, operation: Operation, content_type: str) -> None:
-    """Send the pair's boundary and invalid cases once each, every answer judged.
+def explicit_for(session: Session, operation: Operation, content_type: str) -> list[Case]:
+    """The pair's boundary and invalid cases, each to be sent once (``send_case``).
 
     They are minimal already, so nothing is shrunk or replayed; the bulk ones (hundreds of
-    users in one request) only to the embedded server or with ``--bulk-cases``.
+    users in one request) only to the embedded server or with ``--bulk-cases`` (the checks
+    that own them say so otherwise).
     """
-    explicit = explicit_cases(
+    if not sends_bulk(session):
+        note_bulk_skipped(session, operation, content_type)
+    return explicit_cases(
         operation,
         spec=session.spec,
         content_type=content_type,
@@ -55,10 +58,11 @@ def send_explicit(session: Session, operation: Operation, content_type: str) -> 
         names=session.names,
         bulk=sends_bulk(session),
     )
-    if not sends_bulk(session):
-        note_bulk_skipped(session, operation, content_type)
-    for case in explicit:
-        session.send(case)
+
+
+def send_case(session: Session, case: Case) -> None:
+    """Send one case and judge the answer."""
+    session.send(case)
     session.latest_violation = None
 
 

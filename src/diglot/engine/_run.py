@@ -30,13 +30,14 @@ from diglot.engine._config import auth_for, check_rules, proxy_for, tls_verify
 from diglot.engine._generate import (
     EXAMPLES_PER_BATCH,
     examples_for,
+    explicit_for,
     flatten,
     generated,
-    send_explicit,
+    send_case,
 )
 from diglot.engine._options import RunOptions
 from diglot.engine._record import Recorder
-from diglot.engine._results import Resources, RunResult
+from diglot.engine._results import Resources, RunResult, Status
 from diglot.engine._session import (
     GIVE_UP_AFTER,
     BudgetExhausted,
@@ -46,6 +47,7 @@ from diglot.engine._session import (
     StopRun,
     ThrottledStop,
     TimeUp,
+    stop_requested,
 )
 from diglot.errors import TargetUnreachable, UsageError
 from diglot.model import Case, Exchange
@@ -101,6 +103,7 @@ def iter_run(
         TargetUnreachable: the implementation cannot be used at all.
     """
     load_checks(config.checks_modules)
+    stop_requested()  # a stop asked for before this run began is not this run's
     spec = load_spec(config.spec, config.xsd)
     operations = select_operations(spec, config.operations)
     check_rules(config, spec)
@@ -144,18 +147,20 @@ def iter_run(
         result.traffic = session.recorder
         result.resources.append(Resources(session.names.run_id, config.name_prefix))
         started = time.perf_counter()
-        # content type outer, so that every shard of pairs[i::n] mixes JSON and XML work
-        pairs = [(op, ct) for ct in config.content_types for op in operations]
-        if config.shard is not None:
-            index, count = config.shard
-            pairs = pairs[index::count]
-        completed = 0
+        pairs = _pairs(session, operations)
+        steps = _schedule(session, pairs)
+        finished: set[tuple[str, str]] = {(op.operation_id, ct) for op, ct in pairs} - {
+            step.pair for step in steps
+        }
+        last = {step.pair: index for index, step in enumerate(steps)}
         stop: str | None = None
         try:
             _probe(session, operations, pairs)
-            for operation, content_type in pairs:
-                yield from _operation_phases(session, operation, content_type)
-                completed += 1
+            for index, step in enumerate(steps):
+                _phase(step.run, session, *step.args, driving=step.driving)
+                if last[step.pair] == index:
+                    finished.add(step.pair)
+                yield Progress(*step.pair, step.phase, session.sent)
         except ThrottledStop as throttled:
             result.throttled = True
             stop = f"throttled: {throttled}"
@@ -187,7 +192,8 @@ def iter_run(
             run_cleanup(session)  # what the run created goes, unless --no-cleanup
         except KeyboardInterrupt:
             result.resources[-1].notes.append("the cleanup was interrupted: see what is left")
-        _finish(session, operations, pairs[:completed], pairs[completed:], stop)
+        done = [pair for pair in pairs if (pair[0].operation_id, pair[1]) in finished]
+        _finish(session, operations, done, [p for p in pairs if p not in done], stop)
         if not pairs:
             result.short = True
             result.incomplete.append(
@@ -196,11 +202,11 @@ def iter_run(
                 if config.shard
                 else "nothing was checked: no operation × content type pair was selected"
             )
-        elif completed * 2 < len(pairs):
+        elif (unreached := _unreached(result)) * 2 > len(result.results):
             result.short = True
             result.incomplete.append(
-                f"only {completed} of {len(pairs)} operation × content type pairs ran to the "
-                "end: the run checked much less than asked"
+                f"{unreached} of {len(result.results)} checks were not reached before the run "
+                "stopped: the run checked much less than asked"
             )
         if (note := session.recorder.limit_note()) is not None:
             result.errors.append(note)
@@ -208,6 +214,14 @@ def iter_run(
         result.requests = session.sent
     settle(config.baseline, session.baseline, config.baseline_update, result, [config.token or ""])
     yield Finished(result)
+
+
+def _unreached(result: RunResult) -> int:
+    """Check rows the run never got to (stopped first), or could not judge (throttled)."""
+    return sum(
+        row.skip_reason.startswith("not reached") or row.status is Status.INCONCLUSIVE
+        for row in result.results
+    )
 
 
 def select_operations(spec: Spec, wanted: tuple[str, ...]) -> list[Operation]:
@@ -320,7 +334,125 @@ def _probe(
             session.phase_throttled = False
 
 
-def _operation_phases(session: Session, operation: Operation, content_type: str) -> Iterator[Event]:
+FIRST_SLICE = 5
+"""Generated cases per pair in the first round, before the checks' own longer sequences."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One piece of the run's schedule: a phase of one operation × content type."""
+
+    pair: tuple[str, str]
+    phase: str
+    run: Callable[..., object]
+    args: tuple[Any, ...]
+    driving: bool = False
+
+
+def _pairs(session: Session, operations: list[Operation]) -> list[tuple[Operation, str]]:
+    """The operation × content type pairs of this run (of its shard), operation outer.
+
+    With ``--shard i/n`` the pairs are dealt to shards by their cost in requests (the
+    largest first, each to the lightest shard so far), so shards take about as long.
+    """
+    config = session.config
+    pairs = [(op, ct) for op in operations for ct in config.content_types]
+    if config.shard is None:
+        return pairs
+    index, count = config.shard
+    loads = [0] * count
+    mine: set[int] = set()
+    for position in sorted(range(len(pairs)), key=lambda i: -_cost(session, pairs[i][0])):
+        lightest = loads.index(min(loads))
+        loads[lightest] += _cost(session, pairs[position][0])
+        if lightest == index:
+            mine.add(position)
+    return [pair for position, pair in enumerate(pairs) if position in mine]
+
+
+def _cost(session: Session, operation: Operation) -> int:
+    """About how many requests each of the operation's pairs takes.
+
+    Its explicit and generated cases and the checks' sequences, the same in every content
+    type, so that pairs of equal cost keep their order (the pytest plugin's items rely on it).
+    """
+    if not generates_cases(operation):
+        return 1
+    types = session.config.content_types
+    drives = sum(multi.drives(session, operation, ct) for multi in MULTI_CHECKS for ct in types)
+    return 15 + examples_for(session, operation) + 25 * drives // len(types)
+
+
+def _schedule(session: Session, pairs: list[tuple[Operation, str]]) -> list[Step]:
+    """Every step of the run, in the order that reveals most for the requests spent.
+
+    A small ``--max-requests`` must still reach every kind of check in both content types,
+    so each round goes across every operation and content type before the next begins:
+
+    1. each pair's first explicit case: the plain request of every operation;
+    2. the checks' glances (the plain list in JSON and XML, a short walk, a filter, one
+       create-then-find, one user created twice, the documentation's examples);
+    3. the other explicit boundary and invalid cases, one of each pair in turn;
+    4. a first slice of generated cases;
+    5. the checks' longer sequences (walks, state machines, generated comparisons);
+    6. the rest of the generated cases, in batches.
+
+    The pairs not sent (``--read-only``, ``[operations.X] skip``, the deletes) get their
+    rows' reasons here.
+    """
+    active = [pair for pair in pairs if _exercised(session, *pair)]
+    driven = [
+        (multi, pair) for multi in MULTI_CHECKS for pair in active if multi.drives(session, *pair)
+    ]
+    explicit = [explicit_for(session, *pair) for pair in active]
+    ranks = [  # one explicit case of each pair in turn
+        [
+            Step(_key(pair), "explicit", send_case, (cases[rank],))
+            for pair, cases in zip(active, explicit, strict=True)
+            if rank < len(cases)
+        ]
+        for rank in range(max(map(len, explicit), default=0))
+    ]
+    steps = ranks[0] if ranks else []  # each operation's plain request first
+    steps += [
+        Step(_key(pair), multi.phase, multi.glance, (*pair,), driving=True)
+        for multi, pair in driven
+    ]
+    steps += [step for rank in ranks[1:] for step in rank]
+    shares = {_key(pair): examples_for(session, pair[0]) for pair in active}
+    first = {key: min(FIRST_SLICE, share) for key, share in shares.items()}
+    steps += [
+        Step(_key(pair), "generated", _generated_slice, (*pair, first[_key(pair)], 0))
+        for pair in active
+    ]
+    steps += [
+        Step(_key(pair), multi.phase, multi.drive, (*pair,), driving=True) for multi, pair in driven
+    ]
+    part = 1
+    while True:
+        round_ = [
+            Step(_key(pair), "generated", _generated_slice, (*pair, size, part))
+            for pair in active
+            if (
+                size := min(
+                    EXAMPLES_PER_BATCH,
+                    shares[_key(pair)] - first[_key(pair)] - EXAMPLES_PER_BATCH * (part - 1),
+                )
+            )
+            > 0
+        ]
+        if not round_:
+            return steps
+        steps += round_
+        part += 1
+
+
+def _key(pair: tuple[Operation, str]) -> tuple[str, str]:
+    return pair[0].operation_id, pair[1]
+
+
+def _exercised(session: Session, operation: Operation, content_type: str) -> bool:
+    """Whether the run sends this pair anything; if not, its rows say why."""
     config = session.config
     op_id = operation.operation_id
     if config.read_only and not operation.is_read_only:
@@ -329,24 +461,14 @@ def _operation_phases(session: Session, operation: Operation, content_type: str)
                 session.row(
                     op_id, content_type, check_id
                 ).skip_reason = "--read-only: only GET requests are sent"
-        return
+        return False
     if config.rules.operation(op_id).skip:
         for check_id, info in CHECKS.items():
             if info.applies_to(op_id):
                 session.skip(op_id, content_type, check_id, f"[operations.{op_id}] skip = true")
-        return
-    if not generates_cases(operation):
-        return  # a delete: sent only by the cleanup at the end, naming what the run created
-    _phase(send_explicit, session, operation, content_type)
-    total = examples_for(session, operation)
-    for part, start in enumerate(range(0, total, EXAMPLES_PER_BATCH)):
-        count = min(EXAMPLES_PER_BATCH, total - start)
-        _phase(_generated_slice, session, operation, content_type, count, part)
-    yield Progress(op_id, content_type, "generated", session.sent)
-    for multi in MULTI_CHECKS:
-        if multi.drives(session, operation, content_type):
-            _phase(multi.drive, session, operation, content_type, driving=True)
-            yield Progress(op_id, content_type, multi.phase, session.sent)
+        return False
+    # a delete is sent only by the cleanup at the end, naming what the run created
+    return generates_cases(operation)
 
 
 def _generated_slice(

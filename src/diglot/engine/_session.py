@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,6 +53,27 @@ class PhaseThrottled(Exception):
 
     Never a finding; the checks it leaves unjudged are inconclusive.
     """
+
+
+_STOP = threading.Event()
+
+
+def request_stop() -> None:
+    """Ask the run in progress to stop before its next request (a signal handler's way).
+
+    The ``KeyboardInterrupt`` a handler raises can be lost: raised inside a
+    garbage-collector callback (hypothesis installs one), Python only prints it. This flag
+    is not lost: the next request raises the interrupt instead of going out.
+    """
+    _STOP.set()
+
+
+def stop_requested() -> bool:
+    """Whether a stop was asked for and not yet acted on; clears it (the cleanup may run)."""
+    if _STOP.is_set():
+        _STOP.clear()
+        return True
+    return False
 
 
 GIVE_UP_AFTER = 3
@@ -148,6 +170,8 @@ class Session:
         return Observation(self.spec, self.exchange(case), seed=self.seed)
 
     def _send(self, case: Case, request: Request) -> Exchange:
+        if stop_requested():
+            raise KeyboardInterrupt
         transport = self.transport
         if transport.stopped is not None:
             raise ThrottledStop(transport.stopped)

@@ -486,6 +486,7 @@ def _list_signing_groups(make: _CaseMaker, spec: Spec, names: Names) -> Parts:
     valid = query.map(lambda q: make(query=q, note=_describe(q)))
     explicit = [
         make(query={"include_users": "true"}, kind=CaseKind.BOUNDARY, note="include_users=true"),
+        make(query={}, note="the plain list: members only with include_users=true"),
         _unknown_account(make),
     ]
     return {CaseKind.VALID: valid}, explicit
