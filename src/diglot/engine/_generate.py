@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from diglot.engine._cleanup import note_bulk_skipped, sends_bulk
 from diglot.engine._results import CheckResult
-from diglot.engine._session import GaveUp, Session, StopRun
+from diglot.engine._session import GaveUp, PhaseThrottled, Session, StopRun
 from diglot.errors import ContractViolation
 from diglot.model import Case, Finding
 from diglot.strategies import explicit_cases, from_operation
@@ -69,7 +69,7 @@ def send_case(session: Session, case: Case) -> None:
 def generated(
     session: Session, operation: Operation, content_type: str, *, count: int, part: int
 ) -> None:
-    """``count`` generated cases of the pair, slice ``part`` of its share (one hypothesis run).
+    """``count`` generated cases of the pair, slice ``part`` of its share.
 
     Each slice has its own seed derived from the run's, so the same seed and schedule send the
     same cases. A POST is not replayed against a remote target (shrinking would send it again
@@ -84,38 +84,56 @@ def generated(
     )
     replay = operation.is_read_only or session.config.base_url is None
     seed = session.seed if part == 0 else hash((session.seed, part)) % 2**32
-    for finding in _generate_batch(session, strategy, [], count, seed, replay=replay):
+    for finding in _generate_batch(session, strategy, count, seed, replay=replay):
         _promote(session.row(finding.operation, finding.content_type, finding.check), finding)
+
+
+class _Halt(BaseException):
+    """Sending must stop: ``StopRun``, ``GaveUp`` or ``PhaseThrottled``.
+
+    A BaseException, so that hypothesis carries it out as it is instead of taking it for a
+    failure of the target and shrinking it (replaying example after example to no purpose).
+    """
+
+    def __init__(self, reason: Exception) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+RequestKey = tuple[str, str, bytes, tuple[tuple[str, str], ...]]
 
 
 def _generate_batch(
     session: Session,
     strategy: SearchStrategy[Case],
-    explicit: list[Case],
-    max_examples: int,
+    count: int,
     seed: int,
     *,
     replay: bool = True,
 ) -> list[Finding]:
-    """One hypothesis run: the explicit cases, then generated ones; the shrunk failures.
+    """One hypothesis run of ``count`` examples, one case each; the shrunk failures.
+
+    A request already sent in the run is not sent again: its answer is known, and so is the
+    violation it showed (hypothesis draws the same request from other choices now and then,
+    and replays known ones while it shrinks). A violation fails the example, so hypothesis
+    shrinks it to a minimal case.
 
     With ``replay`` False no failing example is sent again: hypothesis is not told of the
     failure (the finding is recorded all the same), so it neither shrinks nor replays it.
     """
-    from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
     from hypothesis import seed as hypothesis_seed
 
+    outcomes: dict[RequestKey, Finding | None] = {}
+    """Every request sent in the run → the first violation its answer showed, or None."""
+
     @settings(
-        max_examples=max_examples,
+        max_examples=count,
         database=None,
         deadline=None,
         derandomize=False,
         suppress_health_check=list(HealthCheck),
-        phases=[
-            Phase.explicit,
-            Phase.generate,
-            *([Phase.shrink] if session.config.shrink and replay else []),
-        ],
+        phases=[Phase.generate, *([Phase.shrink] if session.config.shrink and replay else [])],
         report_multiple_bugs=True,
         print_blob=False,
         verbosity=Verbosity.quiet,
@@ -123,24 +141,31 @@ def _generate_batch(
     @hypothesis_seed(seed)
     @given(case=strategy)
     def exercise(case: Case) -> None:
-        session.latest_violation = None
-        session.send(case)
-        latest = session.latest_violation
-        if replay and latest is not None:
-            raise _violation_type(latest.check)(latest)
+        request = session.request_for(case)
+        key = (request.method, request.url, request.body, tuple(request.headers.items()))
+        if key in outcomes:
+            found = outcomes[key]
+        else:
+            session.latest_violation = None
+            try:
+                session.send(case, request)
+            except (StopRun, GaveUp, PhaseThrottled) as stop:
+                raise _Halt(stop) from None
+            found = outcomes[key] = session.latest_violation
+        if replay and found is not None:
+            raise _violation_type(found.check)(found)
 
-    for case in explicit:
-        exercise = example(case=case)(exercise)
+    # the key hypothesis files examples under: hashing the test's source takes milliseconds
+    # per run, and there is no example database to file them in
+    exercise._hypothesis_internal_database_key = None  # type: ignore[attr-defined]
     try:
         exercise()
-    except GaveUp:
-        pass  # recorded in the run's errors; the findings so far stand
+    except _Halt as halt:
+        if not isinstance(halt.reason, GaveUp):
+            raise halt.reason from None
+        # GaveUp: recorded in the run's errors; the findings so far stand
     except BaseExceptionGroup as group:
-        errors = list(flatten(group))
-        for error in errors:
-            if isinstance(error, StopRun | KeyboardInterrupt):
-                raise error from None
-        return [e.finding for e in errors if isinstance(e, ContractViolation)]
+        return [e.finding for e in flatten(group) if isinstance(e, ContractViolation)]
     except ContractViolation as violation:
         return [violation.finding]
     finally:
