@@ -10,11 +10,15 @@ import socket
 import threading
 from collections.abc import Iterator
 
+import httpcore
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from diglot.model import Request
 from diglot.transport import Transport
-from diglot.transport._client import DEFAULT_USER_AGENT
+from diglot.transport import _client as client
+from diglot.transport._client import DEFAULT_USER_AGENT, _parsed, _Targets, _UnusableURL
 
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: application/json\r\n\r\n{}"
 
@@ -136,3 +140,62 @@ def test_a_url_with_a_control_character_is_not_sent(recorder: Recorder) -> None:
     assert response is None
     assert str(failure).startswith("the request URL is not usable (Invalid non-printable ASCII")
     assert recorder.requests == []
+
+
+# -- request URLs parsed without httpx ------------------------------------------------------
+
+URL_TEXT = st.lists(
+    st.sampled_from(
+        [chr(i) for i in range(0x20, 0x7F)] + ["%", "%2", "%C3%A9", "é", "\t", "/.", "/..", "?"]
+    ),
+    max_size=40,
+).map("".join)
+
+
+def _parts(parsed: tuple[httpcore.URL, bytes]) -> tuple[bytes, bytes, int | None, bytes, bytes]:
+    url, host = parsed
+    return url.scheme, url.host, url.port, url.target, host
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    base=st.sampled_from(
+        [
+            "http://127.0.0.1:8000/restapi",
+            "http://localhost/restapi",
+            "https://demo.docusign.net:443/restapi",
+            "https://api.example.com:8443",
+            "HTTP://Example.com/restapi",
+            "http://[::1]:8000/restapi",
+            "http://999.1.1.1/x",
+        ]
+    ),
+    rest=URL_TEXT,
+)
+def test_urls_are_taken_apart_as_httpx_takes_them(base: str, rest: str) -> None:
+    url = base.rstrip("/") + "/" + rest
+    try:
+        expected = _parts(_parsed(url))
+    except _UnusableURL:
+        with pytest.raises(_UnusableURL):
+            _Targets(base).parsed(url)
+        return
+    assert _parts(_Targets(base).parsed(url)) == expected
+
+
+def test_a_plain_url_is_taken_apart_without_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(url: str) -> tuple[httpcore.URL, bytes]:
+        raise AssertionError(f"httpx parsed {url}")
+
+    monkeypatch.setattr(client, "_parsed", refuse)
+    targets = _Targets("http://127.0.0.1:8000/restapi")
+    url, host = targets.parsed(
+        "http://127.0.0.1:8000/restapi/v2.1/accounts/a-1/groups?count=5&search_text=%C3%A9+x"
+    )
+    assert (url.scheme, url.host, url.port, host) == (
+        b"http",
+        b"127.0.0.1",
+        8000,
+        b"127.0.0.1:8000",
+    )
+    assert url.target == b"/restapi/v2.1/accounts/a-1/groups?count=5&search_text=%C3%A9+x"

@@ -28,6 +28,7 @@ from __future__ import annotations
 import email.utils
 import errno
 import functools
+import ipaddress
 import json
 import re
 import socket
@@ -383,7 +384,7 @@ def _parsed(url: str) -> tuple[httpcore.URL, bytes]:
     Raises:
         _UnusableURL: a control character, an unsupported scheme, no host...
     """
-    import httpx
+    import httpx  # here only: importing httpx costs about 50 ms of every run's start
 
     try:
         parsed = httpx.URL(url)
@@ -395,6 +396,72 @@ def _parsed(url: str) -> tuple[httpcore.URL, bytes]:
         scheme=parsed.raw_scheme, host=parsed.raw_host, port=parsed.port, target=parsed.raw_path
     )
     return wire, parsed.netloc
+
+
+# What httpx's parser leaves as it is (httpx/_urlparse.py, the WHATWG percent-encode sets):
+# printable ASCII but these characters, and %XX escapes.
+_PATH_KEPT = "".join(chr(i) for i in range(0x21, 0x7F) if chr(i) not in '"#<>?`{}%')
+_QUERY_KEPT = "".join(chr(i) for i in range(0x21, 0x7F) if chr(i) not in '"#<>%')
+_KEPT_AS_IT_IS = re.compile(
+    f"/(?:[{re.escape(_PATH_KEPT)}]|%[0-9A-Fa-f]{{2}})*"
+    f"(?:\\?(?:[{re.escape(_QUERY_KEPT)}]|%[0-9A-Fa-f]{{2}})*)?"
+)
+_PLAIN_ORIGIN = re.compile(r"(https?)://([a-z0-9][a-z0-9.-]*)(?::([0-9]{1,5}))?(?=/|$)")
+_MAX_URL = 65536  # httpx refuses longer ones
+
+
+class _Targets:
+    """Request URLs of one target as httpx sends them, most without httpx.
+
+    A URL at the target's plain origin (lower-case host name or IPv4, as the base URL spells
+    it) whose path and query httpx would leave as they are (no character to escape, no dot
+    segment) is taken apart here; any other goes through httpx's parser (``_parsed``).
+    tests/transport/test_wire.py compares the two on generated URLs.
+    """
+
+    def __init__(self, base_url: str) -> None:
+        self._prefix: str | None = None
+        self._netloc = b""
+        self._parts: tuple[bytes, bytes, int | None] = (b"", b"", None)
+        match = _PLAIN_ORIGIN.match(base_url)
+        if match is None or not _plain_host(match.group(2)):
+            return
+        scheme, host, port_text = match.groups()
+        port = int(port_text) if port_text else None
+        if port is not None and not 0 < port < 65536:
+            return
+        if port == (443 if scheme == "https" else 80):
+            port = None  # httpx leaves a default port out, of the Host header too
+        self._prefix = match.group(0)
+        self._parts = (scheme.encode(), host.encode(), port)
+        self._netloc = (host if port is None else f"{host}:{port}").encode()
+
+    def parsed(self, url: str) -> tuple[httpcore.URL, bytes]:
+        """The URL as httpcore sends it and the ``Host`` header (see ``_parsed``).
+
+        Raises:
+            _UnusableURL: httpx would refuse the URL.
+        """
+        prefix = self._prefix
+        if prefix is not None and url.startswith(prefix) and len(url) <= _MAX_URL:
+            rest = url[len(prefix) :]
+            if "/." not in rest.partition("?")[0] and _KEPT_AS_IT_IS.fullmatch(rest):
+                scheme, host, port = self._parts
+                target = rest.encode("ascii")
+                return httpcore.URL(scheme=scheme, host=host, port=port, target=target), (
+                    self._netloc
+                )
+        return _parsed(url)
+
+
+def _plain_host(host: str) -> bool:
+    """A host name httpx takes as it is: not all digits and dots, or a valid IPv4 address."""
+    if host.replace(".", "").isdigit():
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return False
+    return ".." not in host and not host.endswith("-")
 
 
 _CONTENT_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -519,6 +586,7 @@ class Transport:
         self._clock = Clock()
         # httpcore directly: no redirect is followed, no cookie kept, no environment read
         self._pool = Pool(self._clock, verify, proxy, tls=self._origin[0] == "https")
+        self._targets = _Targets(self.base_url)
         self._defaults = [
             (name, name.lower(), value.encode("ascii"))
             for name, value in (
@@ -702,7 +770,7 @@ class Transport:
         start = time.monotonic()
         self._clock.start(limits.timeout)
         try:
-            url, host = _parsed(request.url)
+            url, host = self._targets.parsed(request.url)
             method = request.method.upper()
             body = request.body
             outgoing = httpcore.Request(
