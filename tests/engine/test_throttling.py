@@ -151,9 +151,14 @@ def test_retries_count_toward_max_requests(upstream: str, tmp_path: Path) -> Non
     throttle = Throttling(upstream, limit=5, mode="429", retry_after="0", budget_headers=False)
     with HostileServer(throttle) as server:
         code, report = diglot_run(server, tmp_path, "--max-requests", "7")
-    assert len(throttle.seen) == 7  # the budget holds on the wire, retries included
-    assert throttle.throttled == 2
-    assert report["requests"] == 7
+    # the budget holds on the wire, retries and the cleanup included (its deletes are
+    # reserved: the tests stop early enough to leave room for them)
+    assert len(throttle.seen) <= 7
+    assert throttle.throttled >= 1
+    assert report["requests"] == len(throttle.seen)
+    assert [r["requests"] for r in report["resources"]] == [
+        sum(s.method == "DELETE" for s in throttle.seen)
+    ]
     assert findings(report) == []
     assert any("budget" in reason for reason in report["incomplete"])
     assert code == ExitCode.INCOMPLETE  # 7 requests cannot cover half of the work

@@ -23,7 +23,8 @@ from urllib.parse import quote, urlencode
 from diglot.contracts import Observation
 from diglot.engine._results import Resource, Resources
 from diglot.model import Case, Exchange, Request
-from diglot.strategies import Names, cleanup_cases, malformed_cleanup_case
+from diglot.strategies import CLEANUP_BATCH, Names, cleanup_cases, malformed_cleanup_case
+from diglot.transport._failures import NotSent
 
 if TYPE_CHECKING:
     from diglot.engine._options import RunOptions
@@ -162,7 +163,9 @@ def remove(
                         bad = malformed_cleanup_case(
                             operation, content_type=content_type, account_id=account_id
                         )
-                        judge(send(bad))
+                        answered = send(bad)
+                        if answered.response is not None:
+                            judge(answered)
                 data = Observation(spec, exchange).data
                 if not 200 <= response.status < 300:
                     problems = True
@@ -207,6 +210,13 @@ def run_cleanup(session: Session) -> None:
     if not resources.created:
         resources.cleanup = "not run"
         return
+    stopped = session.transport.stopped
+    if stopped is not None:
+        resources.notes.append(
+            f"not attempted: the target throttles ({stopped}); `diglot cleanup REPORT.json` "
+            "removes what is left after the reset"
+        )
+        return
     if not session.config.cleanup:
         resources.cleanup = "kept"
         resources.notes.append(
@@ -216,10 +226,14 @@ def run_cleanup(session: Session) -> None:
         return
 
     def send(case: Case) -> Exchange:
-        # outside the request budget: leaving resources behind costs more than a few requests
+        # within the budget: the run stops its tests early enough to leave room for it
         request = session.request_for(case)
-        session.sent += 1
+        if session.transport.spent:  # retries ate the reserve: the cap is a promise
+            return Exchange(case, request, None, NotSent("not sent: --max-requests is spent"))
+        before = session.transport.stats.requests
         response, failure = session.transport.send(request)
+        session.sent = session.transport.stats.requests  # on the wire: retries count
+        resources.requests += session.sent - before
         return Exchange(case, request, response, failure)
 
     remove(
@@ -230,6 +244,22 @@ def run_cleanup(session: Session) -> None:
         session.observe,
         content_types=session.config.content_types,
     )
+
+
+def cleanup_cost(session: Session) -> int:
+    """Requests the cleanup would send now: reserved within ``--max-requests``.
+
+    One delete per ``CLEANUP_BATCH`` resources of a kind and content type, and the one
+    malformed delete per operation × content type whose 400 the checks judge.
+    """
+    if not session.config.cleanup:
+        return 0
+    allowed = session.config.content_types or ("json",)
+    counts: dict[tuple[str, str], int] = {}
+    for resource in session.ledger.created:
+        ct = resource.content_type if resource.content_type in allowed else allowed[0]
+        counts[(resource.kind, ct)] = counts.get((resource.kind, ct), 0) + 1
+    return sum(-(-n // CLEANUP_BATCH) + 1 for n in counts.values())
 
 
 def why_not_sent(session: Session, operation_id: str, content_type: str) -> str:

@@ -138,6 +138,8 @@ class Resources:
     created: list[Resource] = field(default_factory=list)
     cleanup: str = "not run"
     notes: list[str] = field(default_factory=list)
+    requests: int = 0
+    """Requests the cleanup sent: counted in the run's, outside ``--max-requests``."""
 
     @property
     def left(self) -> list[Resource]:

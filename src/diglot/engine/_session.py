@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from diglot.contracts import CHECKS, MULTI_CHECKS, Observation, run_single_checks
 from diglot.engine._baseline import Baseline, load_baseline
-from diglot.engine._cleanup import Ledger
+from diglot.engine._cleanup import Ledger, cleanup_cost
 from diglot.engine._options import RunOptions
 from diglot.engine._record import Recorder
 from diglot.engine._results import CheckResult, RunResult
@@ -75,6 +75,10 @@ def stop_requested() -> bool:
         return True
     return False
 
+
+RESERVE_CHECKED_FROM = 64
+"""Requests left in the budget from which each request first checks the cleanup's reserve
+(what it costs is counted from the resources created so far)."""
 
 GIVE_UP_AFTER = 3
 """Requests in a row of one operation × content type that hit the time limit before diglot
@@ -175,7 +179,7 @@ class Session:
         transport = self.transport
         if transport.stopped is not None:
             raise ThrottledStop(transport.stopped)
-        if transport.spent:
+        if transport.spent or self._reserved():
             raise BudgetExhausted
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise TimeUp
@@ -210,6 +214,14 @@ class Session:
             self.recorder.sent(exchange)
         self.ledger.note(self.spec, self.names.stem, exchange)
         return exchange
+
+    def _reserved(self) -> bool:
+        """Whether what is left of ``--max-requests`` is the cleanup's (it must fit in)."""
+        limit = self.config.max_requests
+        if limit is None:
+            return False
+        left = limit - self.transport.stats.requests
+        return left <= RESERVE_CHECKED_FROM and left <= cleanup_cost(self)
 
     def state(self, case: Case) -> str:
         """One line: where the run is, its budget, and what throttling cost so far."""

@@ -92,6 +92,7 @@ def _resources(entry: Resources, scrub: Scrubber) -> JSONValue:
         "run_id": entry.run_id,
         "name_prefix": entry.name_prefix,
         "cleanup": entry.cleanup,
+        "requests": entry.requests,
         "notes": [scrub.text(note, limit=TEXT_LIMIT) for note in entry.notes],
         "created": [
             {
@@ -116,6 +117,7 @@ def _read_resources(item: Mapping[str, Any]) -> Resources:
         ],
         cleanup=item["cleanup"],
         notes=list(item["notes"]),
+        requests=item.get("requests", 0),  # optional: absent before it existed
     )
 
 

@@ -11,6 +11,7 @@ Example:
 from __future__ import annotations
 
 from diglot.strategies._cases import (
+    CLEANUP_BATCH,
     IGNORED_MARKER,
     cleanup_cases,
     explicit_cases,
@@ -22,6 +23,7 @@ from diglot.strategies._cases import (
 from diglot.strategies._names import EMAIL_DOMAIN, Names, new_run_id, run_id_of, run_started
 
 __all__ = [
+    "CLEANUP_BATCH",
     "EMAIL_DOMAIN",
     "IGNORED_MARKER",
     "Names",
