@@ -2,7 +2,9 @@
 
 ``python -m benchmarks._server`` prints its base URL on the first line of stdout and serves
 until stdin closes. ``GET /__bench/requests`` answers the number of requests served so far
-(itself not counted), so every client is counted the same way, by the server.
+(itself not counted), so every client is counted the same way, by the server; ``GET
+/__bench/cpu`` the CPU seconds the server process has used, so that what a client costs the
+server is measured too.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
 COUNT_PATH = "/__bench/requests"
+CPU_PATH = "/__bench/cpu"
 
 
 class _Counting:
@@ -25,8 +29,10 @@ class _Counting:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            if scope["path"] == COUNT_PATH:
-                body = str(self.count).encode()
+            if scope["path"] in (COUNT_PATH, CPU_PATH):
+                body = (
+                    str(self.count) if scope["path"] == COUNT_PATH else repr(time.process_time())
+                ).encode()
                 await send(
                     {
                         "type": "http.response.start",
@@ -79,10 +85,19 @@ def server_process() -> Iterator[str]:
 
 def served(base_url: str) -> int:
     """How many requests the server at ``base_url`` has answered."""
+    return int(_ask(base_url, COUNT_PATH))
+
+
+def server_cpu(base_url: str) -> float:
+    """CPU seconds the server process at ``base_url`` has used so far (every thread)."""
+    return float(_ask(base_url, CPU_PATH))
+
+
+def _ask(base_url: str, path: str) -> str:
     import httpx
 
     origin = base_url.split("/restapi")[0]
-    return int(httpx.get(origin + COUNT_PATH, timeout=10).text)
+    return httpx.get(origin + path, timeout=10).text
 
 
 if __name__ == "__main__":

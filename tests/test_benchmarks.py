@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = {
     "per response": 4,
     "generation": 4,
-    "end to end": 2,
+    "end to end": 3,
     "memory": 2,
     "scaling": 2,
     "budget": 5,
