@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import json
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
 from diglot.errors import UsageError
@@ -143,13 +142,16 @@ def _cost(exchange: Exchange) -> int:
 # -- writing --------------------------------------------------------------------------------
 
 
-def har_text(exchanges: list[Exchange], *, redactor: Redactor) -> str:
-    """The exchanges as a HAR 1.2 document, every URL, header and body redacted."""
+def write_har(exchanges: list[Exchange], out: TextIO, *, redactor: Redactor) -> None:
+    """Write the exchanges as a HAR 1.2 document to ``out``, one entry at a time.
+
+    Streamed: a run's record holds up to 16 MB of bodies, and building the whole document in
+    memory first took several times that.
+    """
     import harfile
 
     from diglot._version import __version__
 
-    out = io.StringIO()
     with harfile.HarFile(out, creator=harfile.Creator(name="diglot", version=__version__)) as har:
         for exchange in exchanges:
             request = exchange.request
@@ -218,7 +220,6 @@ def har_text(exchanges: list[Exchange], *, redactor: Redactor) -> str:
                 timings=harfile.Timings(send=0, wait=round(elapsed * 1000, 3), receive=0),
                 comment=f"{exchange.case.operation} [{exchange.case.content_type}]",
             )
-    return out.getvalue()
 
 
 def _text(body: bytes) -> tuple[str, str | None]:

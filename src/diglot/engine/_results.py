@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -11,6 +11,9 @@ from diglot.model import Finding, JSONValue, Severity
 
 if TYPE_CHECKING:
     from diglot.engine._record import Recorder
+
+KEPT_BODY = 64 * 1024
+"""Response body bytes a kept finding holds (the reports show at most a few KB of it)."""
 
 MAX_EXAMPLES_PER_RESULT = 20
 """Distinct findings kept per result; further ones are counted, not kept."""
@@ -87,12 +90,20 @@ class CheckResult:
         self.inconclusive[reason] = self.inconclusive.get(reason, 0) + 1
 
     def add(self, finding: Finding) -> None:
-        """Record a finding, grouping it with earlier ones of the same signature."""
+        """Record a finding, grouping it with earlier ones of the same signature.
+
+        A kept finding's response body is cut to ``KEPT_BODY`` bytes: the reports show an
+        excerpt, and a run must not hold a full body (up to ``--max-body``) per finding.
+        """
         self.occurrences += 1
         key = finding.signature
         if key in self.counts:
             self.counts[key] += 1
             return
+        response = finding.response
+        if response is not None and len(response.body) > KEPT_BODY:
+            cut = replace(response, body=response.body[:KEPT_BODY], truncated=True)
+            finding = replace(finding, response=cut)
         if len(self.findings) >= MAX_EXAMPLES_PER_RESULT:
             # keep violations in preference to warnings
             if finding.severity is Severity.VIOLATION:

@@ -6,10 +6,10 @@ import difflib
 import os
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from diglot._display import json_text
 from diglot.errors import ReportError, UsageError
@@ -116,10 +116,12 @@ def write_reports(
     if traffic.everything or (traffic.kept and run.failed(strict=True)):
         # the run's exchanges (--record), or, when it found something, its failing ones and
         # the writes before them, for ``diglot replay``
-        from diglot.engine._record import har_text
+        from diglot.engine._record import write_har
 
-        text = har_text(traffic.kept, redactor=redactor or Redactor())
-        written["har"] = write_text(directory / traffic.file_name, text)
+        kept, scrub = traffic.kept, redactor or Redactor()
+        written["har"] = write_stream(
+            directory / traffic.file_name, lambda out: write_har(kept, out, redactor=scrub)
+        )
     else:  # a clean run leaves no failures of an earlier run in the folder
         (directory / traffic.file_name).unlink(missing_ok=True)
     return written
@@ -127,10 +129,15 @@ def write_reports(
 
 def write_text(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` atomically (a temporary file renamed into place)."""
+    return write_stream(path, lambda handle: handle.write(text))
+
+
+def write_stream(path: Path, produce: Callable[[TextIO], object]) -> Path:
+    """Let ``produce`` write ``path`` atomically (a temporary file renamed into place)."""
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            produce(handle)
         os.chmod(tmp, 0o644)  # mkstemp makes it private; reports are for sharing
         os.replace(tmp, path)
     except OSError as exc:
