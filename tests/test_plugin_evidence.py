@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,14 +27,6 @@ from tests.hostile.throttling import Throttling
 EXAMPLE = Path(__file__).parents[1] / "examples" / "consumer"
 FAST = ("-p", "no:cacheprovider", "--diglot-max-examples", "3", "--diglot-seed", "11", "-rfs")
 LIST_ITEMS = ("-k", "test_conformance and listGroups")
-
-
-@pytest.fixture
-def consumer(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    monkeypatch.delenv("DIGLOT_TOKEN", raising=False)
-    (pytester.path / "tests").mkdir()
-    shutil.copy(EXAMPLE / "tests" / "test_conformance.py", pytester.path / "tests")
-    return pytester
 
 
 def target(server: HostileServer) -> tuple[str, ...]:

@@ -21,15 +21,6 @@ PAIRS = [
 ]
 
 
-@pytest.fixture
-def consumer(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    """A pytester folder holding the example repository's test suite."""
-    monkeypatch.delenv("DIGLOT_TOKEN", raising=False)
-    (pytester.path / "tests").mkdir()
-    shutil.copy(EXAMPLE / "tests" / "test_conformance.py", pytester.path / "tests")
-    return pytester
-
-
 def with_example_ini(pytester: pytest.Pytester) -> None:
     """The example's pyproject.toml too: its ini options (diglot_report_dir = "reports")."""
     shutil.copy(EXAMPLE / "pyproject.toml", pytester.path)

@@ -20,8 +20,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from diglot.cli import ExitCode, main
 from diglot.cli.cleanup import BY_NAME, CONNECTION
@@ -30,6 +28,7 @@ from diglot.server import DEFAULT_ACCOUNT_ID, create_app, running
 from diglot.server._oauth import OAuthSettings
 from tests.hostile.server import HostileServer
 from tests.hostile.throttling import Throttling
+from tests.transport.test_auth import keypair
 from tests.transport.test_tls import make_ca_and_server_cert
 
 INTEGRATION_KEY = "5d2c1b0a-9e8f-4a7b-8c6d-1e2f3a4b5c6d"
@@ -37,24 +36,9 @@ USER_ID = "7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2910"
 FORWARD_PROXY = Path(__file__).parents[1] / "transport" / "forward_proxy.py"
 
 
-def _keypair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
-
-
 @pytest.fixture(scope="module")
 def keys() -> tuple[str, str]:
-    return _keypair()
+    return keypair()
 
 
 @pytest.fixture(autouse=True)

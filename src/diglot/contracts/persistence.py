@@ -85,19 +85,10 @@ def create_then_find(run: RunContext, content_type: str) -> None:
     entries = [e for e in _items(created.data, "groups") if isinstance(e, dict)]
     if created.status != 201 or len(entries) != 1 or entry_failed(entries[0]):
         return
-    found = run.send(
-        Case(
-            "listGroups",
-            content_type,
-            account,
-            {"search_text": name, "count": "100"},
-            note=f"search for the group just created as {name!r}",
-        )
+    group_id = str(entries[0].get("groupId") or "")
+    find_created(
+        run, content_type, name, group_id, note=f"search for the group just created as {name!r}"
     )
-    if found.status == 200 and found.problem is None:
-        judge_listed(found, {name: str(entries[0].get("groupId") or "")})
-        run.judged(found, "semantics.persistence")
-        run.count("createGroups", content_type, "semantics.persistence")
 
 
 def create_twice(run: RunContext, content_type: str) -> None:
@@ -120,20 +111,46 @@ def create_twice(run: RunContext, content_type: str) -> None:
     entries = _items(first.data, "newUsers")
     if first.status != 201 or len(entries) != 1 or any(entry_failed(e) for e in entries):
         return
-    again = run.send(
+    create_again(run, content_type, user, note="create the same user again")
+
+
+def find_created(
+    run: RunContext, content_type: str, name: str, group_id: str, *, note: str
+) -> None:
+    """Search the list for a group the run created: it must be listed, with its groupId."""
+    found = run.send(
+        Case(
+            "listGroups",
+            content_type,
+            {"accountId": run.account_id},
+            {"search_text": name, "count": "100"},
+            note=note,
+        )
+    )
+    if found.status == 200 and found.problem is None:
+        judge_listed(found, {name: group_id})
+        run.judged(found, "semantics.persistence")
+        run.count("createGroups", content_type, "semantics.persistence")
+
+
+def create_again(
+    run: RunContext, content_type: str, user: Mapping[str, JSONValue], *, note: str
+) -> None:
+    """Create a user the run created before: the answer must be the duplicate error."""
+    duplicate = run.send(
         Case(
             "createUsers",
             content_type,
-            account,
+            {"accountId": run.account_id},
             body={"newUsers": [dict(user)]},
             body_format=content_type,
             kind=CaseKind.BOUNDARY,
             expect=Expect.ENTRY_ERROR,
             rule="duplicates.user",
-            note="create the same user again",
+            note=note,
         )
     )
-    run.judged(again, "semantics.persistence")
+    run.judged(duplicate, "semantics.persistence")
 
 
 def _machine_settings(run: RunContext) -> settings:
@@ -197,18 +214,13 @@ def run_groups_machine(run: RunContext, content_type: str) -> None:
 
         @rule(name=created)
         def find_by_search_text(self, name: str) -> None:
-            case = Case(
-                "listGroups",
+            find_created(
+                run,
                 content_type,
-                account,
-                {"search_text": name, "count": "100"},
+                name,
+                self.model[name],
                 note=f"stateful: search for the group created as {name!r}",
             )
-            found = run.send(case)
-            if found.status == 200 and found.problem is None:
-                judge_listed(found, {name: self.model[name]})
-                run.judged(found, "semantics.persistence")
-                run.count("createGroups", content_type, "semantics.persistence")
 
         @rule(count=st.integers(1, 100))
         def walk_the_list(self, count: int) -> None:
@@ -285,19 +297,9 @@ def run_users_machine(run: RunContext, content_type: str) -> None:
 
         @rule(existing=created)
         def create_again(self, existing: dict[str, str]) -> None:
-            case = Case(
-                "createUsers",
-                content_type,
-                account,
-                body={"newUsers": [dict(existing)]},
-                body_format=content_type,
-                kind=CaseKind.BOUNDARY,
-                expect=Expect.ENTRY_ERROR,
-                rule="duplicates.user",
-                note="stateful: create an existing user again",
+            create_again(
+                run, content_type, existing, note="stateful: create an existing user again"
             )
-            duplicate = run.send(case)
-            run.judged(duplicate, "semantics.persistence")
 
     run_state_machine_as_test(UsersMachine, settings=_machine_settings(run))
 
