@@ -67,3 +67,14 @@ class ContractViolation(AssertionError):
     def __init__(self, finding: Finding) -> None:
         self.finding = finding
         super().__init__(finding.describe())
+
+
+class Halt(BaseException):
+    """Sending must stop (the budget, the clock, the throttle, a target that gave out).
+
+    Not a failure of the target, nor an error: a ``BaseException``, so that hypothesis, which
+    treats an ``Exception`` raised in a test as a failure to shrink and replay, lets it pass
+    at once (a replay would stop sooner than the run it replays, which hypothesis reports as
+    flaky data generation). The engine's ``StopRun``, ``GaveUp`` and ``PhaseThrottled`` are
+    its kinds; a check that must go on after one catches ``Halt``.
+    """

@@ -22,6 +22,7 @@ from diglot.contracts._registry import (
     register_check,
     register_multi_check,
 )
+from diglot.errors import Halt
 from diglot.model import Case, JSONValue, Request, Severity
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ def follow_from_any_page(obs: Observation, run: RunContext) -> None:
                 continue
             left[content_type] = left.get(content_type, MAX_FOLLOWED) - 1
             _follow(run, obs, key, uri, content_type)
-    except Exception:  # the budget or the target gave out: the run's own cases will say so
+    except Halt:  # the budget or the target gave out: the run's own cases will say so
         left[content_type] = 0
     finally:
         left["busy"] = 0

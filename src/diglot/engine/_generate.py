@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from diglot.engine._cleanup import note_bulk_skipped, sends_bulk
 from diglot.engine._results import CheckResult
-from diglot.engine._session import GaveUp, PhaseThrottled, Session, StopRun
+from diglot.engine._session import GaveUp, Session
 from diglot.errors import ContractViolation
 from diglot.model import Case, Finding
 from diglot.strategies import Names, explicit_cases, from_operation
@@ -113,18 +113,6 @@ def _strategy(session: Session, operation: Operation, content_type: str) -> Sear
     return strategy
 
 
-class _Halt(BaseException):
-    """Sending must stop: ``StopRun``, ``GaveUp`` or ``PhaseThrottled``.
-
-    A BaseException, so that hypothesis carries it out as it is instead of taking it for a
-    failure of the target and shrinking it (replaying example after example to no purpose).
-    """
-
-    def __init__(self, reason: Exception) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 RequestKey = tuple[str, str, bytes, tuple[tuple[str, str], ...]]
 
 
@@ -172,10 +160,7 @@ def _generate_batch(
             found = outcomes[key]
         else:
             session.latest_violation = None
-            try:
-                session.send(case, request)
-            except (StopRun, GaveUp, PhaseThrottled) as stop:
-                raise _Halt(stop) from None
+            session.send(case, request)  # a Halt (stop sending) passes hypothesis untouched
             found = outcomes[key] = session.latest_violation
         if replay and found is not None:
             raise _violation_type(found.check)(found)
@@ -185,10 +170,8 @@ def _generate_batch(
     exercise._hypothesis_internal_database_key = None  # type: ignore[attr-defined]
     try:
         exercise()
-    except _Halt as halt:
-        if not isinstance(halt.reason, GaveUp):
-            raise halt.reason from None
-        # GaveUp: recorded in the run's errors; the findings so far stand
+    except GaveUp:
+        pass  # recorded in the run's errors; the findings so far stand
     except BaseExceptionGroup as group:
         return [e.finding for e in flatten(group) if isinstance(e, ContractViolation)]
     except ContractViolation as violation:

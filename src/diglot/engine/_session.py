@@ -22,6 +22,7 @@ from diglot.engine._options import RunOptions
 from diglot.engine._record import Recorder
 from diglot.engine._results import CheckResult, RunResult
 from diglot.engine._rules import DISABLED, selected
+from diglot.errors import Halt
 from diglot.model import Case, Exchange, Finding, Request, Severity
 from diglot.specs import Spec
 from diglot.strategies import Names
@@ -32,7 +33,7 @@ from diglot.transport._failures import TimeLimit
 MEDIA = {"json": "application/json", "xml": "application/xml"}
 
 
-class StopRun(Exception):
+class StopRun(Halt):
     """Nothing more may be sent in this run; what was checked so far is reported."""
 
 
@@ -48,7 +49,7 @@ class ThrottledStop(StopRun):
     """The target throttles, and the wait it asks for is longer than ``--max-wait``."""
 
 
-class PhaseThrottled(Exception):
+class PhaseThrottled(Halt):
     """A check driving its own requests got a throttled answer: that phase ends.
 
     Never a finding; the checks it leaves unjudged are inconclusive.
@@ -85,7 +86,7 @@ GIVE_UP_AFTER = 3
 stops sending to it: a target that never answers costs a few timeouts, not one per case."""
 
 
-class GaveUp(Exception):
+class GaveUp(Halt):
     """The operation × content type being exercised stopped answering in time."""
 
 
