@@ -8,6 +8,8 @@ pair. The fault matrix at --max-requests 150 is in tests/test_runner.py.
 
 from __future__ import annotations
 
+import pytest
+
 from diglot import RunOptions
 from diglot.engine import Status
 from diglot.engine._run import Finished, Progress, iter_run, run
@@ -53,3 +55,13 @@ def test_shards_are_dealt_by_cost() -> None:
     # list and create pairs' sequences and the other little)
     requests = sorted(s.requests for s in shards)
     assert requests[1] <= 1.6 * requests[0], requests
+
+
+@pytest.mark.parametrize("budget", [35, 70, 250, 370, 430, 520])
+def test_a_budget_running_out_anywhere_ends_the_run_cleanly(budget: int) -> None:
+    # wherever it lands (a glance, a generated comparison, a state machine, a generated
+    # case), the stop is not a failure for hypothesis to replay: the run ends with its report
+    result = run(RunOptions(seed=1, max_requests=budget))
+    assert result.requests <= budget
+    assert any("budget" in reason for reason in result.incomplete)
+    assert [f for r in result.results for f in r.findings] == []
