@@ -71,12 +71,13 @@ def _star(job: tuple[str | None, int | None, bool]) -> Outcome:
 def measure(*, quick: bool) -> list[Row]:
     from diglot.server import FAULTS
 
-    faults: list[str | None] = sorted(FAULTS)
+    faults: list[str] = sorted(FAULTS)
     if quick:
         faults = faults[::6]
     budgets = (TARGET_BUDGET, None) if quick else BUDGETS
-    jobs = [(fault, budget, False) for budget in budgets for fault in [*faults, None]]
-    jobs += [(fault, None, True) for fault in [*faults, None]]
+    targets: list[str | None] = [*faults, None]
+    jobs = [(fault, budget, False) for budget in budgets for fault in targets]
+    jobs += [(fault, None, True) for fault in targets]
     with ProcessPoolExecutor(2) as pool:
         outcomes = list(pool.map(_star, jobs))
     embedded = {(o.fault, o.budget): o for o in outcomes if not o.remote}
@@ -99,7 +100,7 @@ def measure(*, quick: bool) -> list[Row]:
                 target,
                 passed,
                 note=f"{100 * len(caught) / len(faults):.0f} %"
-                + (f"; missed: {', '.join(m for m in missed if m)}" if missed else ""),
+                + (f"; missed: {', '.join(missed)}" if missed else ""),
             )
         )
     clean = [embedded[(None, budget)] for budget in budgets]
@@ -141,7 +142,7 @@ def measure(*, quick: bool) -> list[Row]:
         )
     )
     remote_caught = {f for f in faults if remote[f].caught}
-    missed = sorted(f for f in faults if f not in remote_caught and f is not None)
+    missed = sorted(f for f in faults if f not in remote_caught)
     rows.append(
         Row(
             "budget",
