@@ -17,7 +17,7 @@ SECTIONS = {
     "end to end": 3,
     "memory": 2,
     "scaling": 2,
-    "budget": 5,
+    "budget": 6,
 }
 
 

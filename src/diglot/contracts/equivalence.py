@@ -24,6 +24,10 @@ EQUIVALENCE = CheckInfo(
 )
 
 
+COMPARISONS_PER_BATCH = 100
+"""Generated comparisons per hypothesis run (its bookkeeping grows with each example)."""
+
+
 @register_multi_check
 class JsonXmlEquivalence(MultiCheck):
     """Send each generated GET in JSON, in XML, and in JSON again; compare the answers.
@@ -56,19 +60,28 @@ class JsonXmlEquivalence(MultiCheck):
             kinds=(CaseKind.VALID,),
         )
 
-        @settings(
-            max_examples=max(3, run.max_examples // 3),
-            database=None,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            phases=[Phase.generate],
-        )
-        @hypothesis_seed(run.seed)
-        @given(case=strategy)
-        def compare(case: Case) -> None:
-            compare_pair(run, case)
+        # in batches, each its own hypothesis run with a seed derived from the run's:
+        # hypothesis keeps every example of a run until it ends, so memory stays flat
+        remaining = max(3, run.max_examples // 3)
+        batch = 0
+        while remaining > 0:
+            size = min(remaining, COMPARISONS_PER_BATCH)
 
-        compare()
+            @settings(
+                max_examples=size,
+                database=None,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                phases=[Phase.generate],
+            )
+            @hypothesis_seed(run.seed if batch == 0 else hash((run.seed, batch)) % 2**32)
+            @given(case=strategy)
+            def compare(case: Case) -> None:
+                compare_pair(run, case)
+
+            compare()
+            remaining -= size
+            batch += 1
 
     def glance(self, run: RunContext, operation: Operation, content_type: str) -> None:
         """The plain list in both representations, every ``include_*`` flag on.
