@@ -19,6 +19,7 @@ Precedence, highest first: a flag (or a pytest ini key), the file, the default. 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -573,15 +574,26 @@ def tls_verify(options: RunOptions) -> ssl.SSLContext | bool:
         ("REQUESTS_CA_BUNDLE", os.environ.get("REQUESTS_CA_BUNDLE")),
     ):
         if value:
-            if not Path(value).is_file():
+            path = Path(value)
+            if not path.is_file():
                 raise UsageError(f"{where} {value}: no such file (a PEM bundle of CA certificates)")
             try:
-                return ssl.create_default_context(cafile=value)
+                return _bundle_context(value, path.stat().st_mtime_ns)
             except (ssl.SSLError, OSError) as exc:
                 raise UsageError(
                     f"{where} {value}: not a PEM bundle of CA certificates ({exc})"
                 ) from None
     return True
+
+
+@functools.lru_cache(maxsize=8)
+def _bundle_context(path: str, mtime_ns: int) -> ssl.SSLContext:
+    """One context per bundle file (and version of it), shared.
+
+    Loading a bundle takes ~40 ms, and a run asks for it several times (the target, the
+    OAuth host, the cleanup).
+    """
+    return ssl.create_default_context(cafile=path)
 
 
 def proxy_for(options: RunOptions, url: str) -> str | None:
