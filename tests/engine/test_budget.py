@@ -57,7 +57,7 @@ def test_shards_are_dealt_by_cost() -> None:
     assert requests[1] <= 1.6 * requests[0], requests
 
 
-@pytest.mark.parametrize("budget", [35, 70, 250, 370, 430, 520])
+@pytest.mark.parametrize("budget", [70, 370, 430])
 def test_a_budget_running_out_anywhere_ends_the_run_cleanly(budget: int) -> None:
     # wherever it lands (a glance, a generated comparison, a state machine, a generated
     # case), the stop is not a failure for hypothesis to replay: the run ends with its report
