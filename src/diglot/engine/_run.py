@@ -153,6 +153,8 @@ def iter_run(
             step.pair for step in steps
         }
         last = {step.pair: index for index, step in enumerate(steps)}
+        # one event per phase of a pair, when its last step is done (not one per case)
+        reported = {(step.pair, step.phase): index for index, step in enumerate(steps)}
         stop: str | None = None
         try:
             _probe(session, operations, pairs)
@@ -160,7 +162,8 @@ def iter_run(
                 _phase(step.run, session, *step.args, driving=step.driving)
                 if last[step.pair] == index:
                     finished.add(step.pair)
-                yield Progress(*step.pair, step.phase, session.sent)
+                if reported[(step.pair, step.phase)] == index:
+                    yield Progress(*step.pair, step.phase, session.sent)
         except ThrottledStop as throttled:
             result.throttled = True
             stop = f"throttled: {throttled}"
@@ -415,7 +418,7 @@ def _schedule(session: Session, pairs: list[tuple[Operation, str]]) -> list[Step
     ]
     steps = ranks[0] if ranks else []  # each operation's plain request first
     steps += [
-        Step(_key(pair), multi.phase, multi.glance, (*pair,), driving=True)
+        Step(_key(pair), "first look", multi.glance, (*pair,), driving=True)
         for multi, pair in driven
     ]
     steps += [step for rank in ranks[1:] for step in rank]
