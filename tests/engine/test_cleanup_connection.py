@@ -10,12 +10,8 @@ an SQLite file to count what is left, a forward proxy process, a recording rever
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,16 +20,16 @@ import pytest
 from diglot.cli import ExitCode, main
 from diglot.cli.cleanup import BY_NAME, CONNECTION
 from diglot.engine import OPTIONS, RunOptions, run
-from diglot.server import DEFAULT_ACCOUNT_ID, create_app, running
+from diglot.server import DEFAULT_ACCOUNT_ID, running
 from diglot.server._oauth import OAuthSettings
 from tests.hostile.server import HostileServer
 from tests.hostile.throttling import Throttling
 from tests.transport.test_auth import keypair
-from tests.transport.test_tls import make_ca_and_server_cert
+from tests.transport.test_proxy_option import forward_proxy, forwarded
+from tests.transport.test_tls import serve_tls
 
 INTEGRATION_KEY = "5d2c1b0a-9e8f-4a7b-8c6d-1e2f3a4b5c6d"
 USER_ID = "7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2910"
-FORWARD_PROXY = Path(__file__).parents[1] / "transport" / "forward_proxy.py"
 
 
 @pytest.fixture(scope="module")
@@ -135,25 +131,9 @@ def test_a_crashed_runs_leftovers_are_removed_with_the_jwt_grant(
     assert "PRIVATE KEY" not in out + report.read_text("utf-8")
 
 
-@pytest.fixture
-def forward_proxy() -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    process = subprocess.Popen(
-        [sys.executable, str(FORWARD_PROXY)], stdout=subprocess.PIPE, text=True
-    )
-    assert process.stdout is not None
-    port = process.stdout.readline().split()[1]
-    try:
-        yield f"http://127.0.0.1:{port}", process
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stdout.close()
-
-
-def forwarded(process: subprocess.Popen[str]) -> list[str]:
-    process.terminate()
-    out, _ = process.communicate(timeout=10)
-    return [line for line in out.splitlines() if line.startswith("via ")]
+@pytest.fixture(name="forward_proxy")
+def _forward_proxy() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    yield from forward_proxy()
 
 
 def test_by_name_through_a_proxy_with_the_jwt_grant_from_the_config_file(
@@ -265,38 +245,9 @@ def test_extra_headers_and_the_token_reach_the_target_on_every_cleanup_request(
     assert "k3y-s3cr3t-value" not in capsys.readouterr().out
 
 
-def _tls_target(folder: Path) -> Iterator[tuple[str, Path]]:
-    import uvicorn
-
-    ca_pem, cert_pem, key_pem = make_ca_and_server_cert(folder)
-    app = create_app()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, log_level="warning", lifespan="off", ssl_certfile=str(cert_pem),
-        ssl_keyfile=str(key_pem),
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive()
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    try:
-        yield f"https://127.0.0.1:{port}/restapi", ca_pem
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-        app.state.store.close()
-
-
 @pytest.fixture
 def tls_target(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    yield from _tls_target(tmp_path)
+    yield from serve_tls(tmp_path)
 
 
 def test_ca_bundle_makes_a_private_ca_target_cleanable(

@@ -18,6 +18,11 @@ from diglot.server import DEFAULT_ACCOUNT_ID, running
 
 @pytest.fixture
 def proxy() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    yield from forward_proxy()
+
+
+def forward_proxy() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """A real forward proxy process on loopback; yields (its URL, the process)."""
     process = subprocess.Popen(
         [sys.executable, str(Path(__file__).with_name("forward_proxy.py"))],
         stdout=subprocess.PIPE,

@@ -77,9 +77,13 @@ def make_ca_and_server_cert(folder: Path) -> tuple[Path, Path, Path]:
 @pytest.fixture(scope="module")
 def tls_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """The reference server over HTTPS on loopback; yields (base URL, the CA's PEM)."""
+    yield from serve_tls(tmp_path_factory.mktemp("tls"))
+
+
+def serve_tls(folder: Path) -> Iterator[tuple[str, Path]]:
+    """Serve the reference server over HTTPS with a private CA made in ``folder``."""
     import uvicorn
 
-    folder = tmp_path_factory.mktemp("tls")
     ca_pem, cert_pem, key_pem = make_ca_and_server_cert(folder)
     app = create_app()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
