@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``diglot`` console script."""
     from diglot._display import inert
-    from diglot.errors import DiglotError, TargetUnreachable
+    from diglot.errors import DiglotError, Halt, TargetUnreachable
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("diglot: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
-    except Exception as exc:
+    except (Exception, Halt) as exc:  # Halt: a stop that escaped the run (a BaseException)
         if os.environ.get("DIGLOT_DEBUG"):
             raise
         print(
